@@ -1,0 +1,14 @@
+// `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
+// in the same run. Sections: store. Without arguments, all of them.
+import { benchEventStore } from './event-store.js'
+
+const sections: Record<string, () => Promise<void>> = {
+  store: benchEventStore,
+}
+
+const wanted = process.argv.slice(2)
+for (const name of wanted.length > 0 ? wanted : Object.keys(sections)) {
+  const section = sections[name]
+  if (!section) throw new Error(`unknown bench section "${name}"; known: ${Object.keys(sections).join(', ')}`)
+  await section()
+}

@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process'
+
+/**
+ * The MongoDB-wire server for benchmarks: MONGODB_URI if set, else a throw-away FerretDB
+ * started through scripts/ferretdb.sh and stopped at the end.
+ */
+export function benchMongo(): { uri: string; stop(): void } {
+  const given = process.env.MONGODB_URI
+  if (given) return { uri: given, stop: () => undefined }
+  const exports = execFileSync('bash', ['scripts/ferretdb.sh', 'start'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const vars: Record<string, string> = Object.fromEntries(
+    [...exports.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  )
+  const uri = vars.MONGODB_URI
+  if (!uri) throw new Error(`scripts/ferretdb.sh did not report a URI: ${exports}`)
+  return {
+    uri,
+    stop: () => {
+      execFileSync('bash', ['scripts/ferretdb.sh', 'stop'], { env: { ...process.env, ...vars }, stdio: 'inherit' })
+    },
+  }
+}
+
+export function redisForBench(): string {
+  return process.env.REDIS_URI ?? 'redis://127.0.0.1:6379'
+}

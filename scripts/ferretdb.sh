@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds (once, cached) and starts FerretDB v1.24.2 on 127.0.0.1 with a throw-away data
+# directory. Used by .ci/run, and by developers who want the integration suites:
+#
+#   eval "$(bash scripts/ferretdb.sh start)"   # exports MONGODB_URI, FERRETDB_PID, FERRETDB_DIR
+#   bash scripts/ferretdb.sh stop              # stops that one and removes its data
+#
+# The binary is our own tiny main (tools/ferretdb) that embeds FerretDB's `ferretdb`
+# package; a plain `go install .../cmd/ferretdb@v1.24.2` panics at start (no version.txt).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/sales-order-service"
+
+binary() {
+  local sum
+  sum=$(cat "$root"/tools/ferretdb/{go.mod,go.sum,main.go} | sha256sum | cut -c1-16)
+  echo "$cache/ferretdb-v1.24.2-$sum"
+}
+
+build() {
+  local bin
+  bin=$(binary)
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || { echo "ferretdb.sh: the Go toolchain is needed to build FerretDB (not found in PATH)" >&2; exit 1; }
+    mkdir -p "$cache"
+    echo "ferretdb.sh: building FerretDB v1.24.2 (first run only, about a minute)" >&2
+    (cd "$root/tools/ferretdb" && GOFLAGS=-buildvcs=false go build -trimpath -o "$bin.tmp" . && mv "$bin.tmp" "$bin")
+  fi
+  echo "$bin"
+}
+
+start() {
+  local bin port dir pid
+  bin=$(build)
+  port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-XXXXXX")
+  "$bin" -listen "127.0.0.1:$port" -dir "$dir/data" -log-level error >"$dir/ferretdb.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "export MONGODB_URI=mongodb://127.0.0.1:$port/ FERRETDB_PID=$pid FERRETDB_DIR=$dir"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "ferretdb.sh: FerretDB did not start; its log:" >&2
+  cat "$dir/ferretdb.log" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
+}
+
+stop() {
+  [ -n "${FERRETDB_PID:-}" ] && kill "$FERRETDB_PID" 2>/dev/null || true
+  case "${FERRETDB_DIR:-}" in
+    */ferretdb-*) rm -rf "$FERRETDB_DIR" ;;
+  esac
+}
+
+case "${1:-}" in
+  build) build >/dev/null ;;
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 build|start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../infra/config.js'
+import { createLogger } from '../infra/logger.js'
+import configPlugin from './plugins/config.js'
+import eventStorePlugin from './plugins/event-store.js'
+import mongoPlugin from './plugins/mongo.js'
+import readinessPlugin from './plugins/readiness.js'
+import redisPlugin from './plugins/redis.js'
+import { problem, problemFromError, sendProblem } from './problem.js'
+import healthRoutes from './routes/health.js'
+
+export interface BuildAppOptions {
+  config: Config
+  /** A ready logger (tests pass one that writes to a buffer). */
+  logger?: Logger
+  /** Extra routes mounted after the service's own (test harnesses). */
+  extend?: FastifyPluginAsync
+}
+
+/** Request ids from `X-Request-Id` are kept if they look like ids, else one is generated. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** Builds the whole service as a Fastify instance; `listen` is the caller's business. */
+export async function buildApp({ config, logger, extend }: BuildAppOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config)
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    bodyLimit: 256 * 1024,
+    trustProxy: config.trustProxy,
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Bodies are JSON only: anything else is a 415, never parsed.
+  app.removeContentTypeParser('text/plain')
+  await app.register(configPlugin, { config })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (app.readiness.shuttingDown && !request.url.startsWith('/health')) {
+      reply.header('connection', 'close')
+      await sendProblem(reply, problem(request, 503, 'SERVICE.SHUTTING_DOWN', 'This instance is shutting down; retry on another'))
+    }
+  })
+  // Keep-alive connections close after their last response, so shutdown does not wait on them.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (app.readiness.shuttingDown) reply.header('connection', 'close')
+    done(null, payload)
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    )
+    done()
+  })
+
+  app.setErrorHandler<Error>(async (error, request, reply) => {
+    const body = problemFromError(error, request)
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    await sendProblem(reply, body)
+  })
+  app.setNotFoundHandler(async (request, reply) => {
+    await sendProblem(
+      reply,
+      problem(request, 404, 'ROUTE.NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+    )
+  })
+
+  await app.register(readinessPlugin)
+  await app.register(mongoPlugin)
+  await app.register(redisPlugin)
+  await app.register(eventStorePlugin)
+  await app.register(healthRoutes)
+  if (extend) await app.register(extend)
+  return app
+}

@@ -1,0 +1,17 @@
+import fp from 'fastify-plugin'
+import type { Config } from '../../infra/config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+/** Exposes the validated configuration to every plugin as `app.config`. */
+export default fp<{ config: Config }>(
+  (app, { config }, done) => {
+    app.decorate('config', config)
+    done()
+  },
+  { name: 'config' },
+)

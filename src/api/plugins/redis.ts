@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The shared Redis connection, or undefined when REDIS_URI is not set. */
+    redis: Redis | undefined
+  }
+}
+
+/** Connects to Redis when REDIS_URI is set; the service keeps running (not ready) while Redis is down. */
+export default fp(
+  async (app) => {
+    const { redisUri, instanceId } = app.config
+    if (redisUri === undefined) {
+      app.decorate('redis', undefined)
+      return
+    }
+    const redis = new Redis(redisUri, { connectionName: instanceId, lazyConnect: true, maxRetriesPerRequest: 2 })
+    redis.on('error', (error: Error) => {
+      app.log.warn({ err: error }, 'redis connection error')
+    })
+    try {
+      await redis.connect()
+    } catch (error) {
+      app.log.error({ err: error }, 'Redis at REDIS_URI is not reachable yet; retrying in the background')
+    }
+    app.decorate('redis', redis)
+    app.readiness.add('redis', async () => {
+      await redis.ping()
+    })
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => {
+        redis.disconnect()
+      })
+    })
+  },
+  { name: 'redis', dependencies: ['config', 'readiness'] },
+)

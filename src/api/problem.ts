@@ -1,0 +1,115 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { AppError, type ErrorKind, type FieldError } from '../shared/errors.js'
+
+/** RFC 9457 problem details, as every error response is sent (DESIGN §6). */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  code: string
+  errors?: FieldError[]
+  [extension: string]: unknown
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+  unavailable: 503,
+}
+
+/** Fastify's own client errors, by their code. */
+const FASTIFY_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'REQUEST.BODY_TOO_LARGE', detail: 'The request body is larger than allowed' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    detail: 'Request bodies must be application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'REQUEST.MALFORMED',
+    detail: 'Content-Length does not match the body',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'REQUEST.EMPTY_BODY', detail: 'The JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'REQUEST.MALFORMED_JSON', detail: 'The body is not valid JSON' },
+}
+
+/** Builds the problem document for a status; `type` is a stable URN per code. */
+export function problem(
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Partial<Problem> = {},
+): Problem {
+  return {
+    type: `urn:problem:${code.toLowerCase().replace(/[._]/g, '-')}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    code,
+    ...extra,
+  }
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body)
+}
+
+/** Maps any error to a problem; 5xx details never carry internal messages or stacks. */
+export function problemFromError(error: FastifyError | Error, request: FastifyRequest): Problem {
+  if (error instanceof AppError) {
+    return problem(request, STATUS_BY_KIND[error.kind], error.code, error.message, {
+      ...(error.errors === undefined ? {} : { errors: error.errors }),
+      ...error.extensions,
+    })
+  }
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation) {
+    const errors = validationErrors(fastifyError.validation, fastifyError.validationContext ?? 'body')
+    return problem(request, 400, 'REQUEST.VALIDATION', `The request is invalid: ${errors.length} problem(s), see errors`, {
+      errors,
+    })
+  }
+  const known = FASTIFY_ERRORS[fastifyError.code]
+  if (known) return problem(request, known.status, known.code, known.detail)
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return problem(request, status, `HTTP.${status}`, fastifyError.message || (STATUS_CODES[status] ?? 'Client error'))
+  }
+  return problem(request, 500, 'INTERNAL', 'An unexpected error occurred; it has been logged with this request id')
+}
+
+/** Every failing field, with a path like `body/items/0/quantity`; unknown fields named. */
+function validationErrors(validation: FastifySchemaValidationError[], context: string): FieldError[] {
+  const seen = new Set<string>()
+  const errors: FieldError[] = []
+  for (const v of validation) {
+    // TypeBox reports an unknown property twice: as "schema is false" and as additionalProperties.
+    if (v.keyword === 'boolean') continue
+    const params = v.params as { additionalProperties?: string[]; requiredProperties?: string[] }
+    const entries =
+      v.keyword === 'additionalProperties' && params.additionalProperties
+        ? params.additionalProperties.map((name) => [`${v.instancePath}/${name}`, 'is not an allowed field'] as const)
+        : v.keyword === 'required' && params.requiredProperties
+          ? params.requiredProperties.map((name) => [`${v.instancePath}/${name}`, 'is required'] as const)
+          : [[v.instancePath, v.message ?? 'is invalid'] as const]
+    for (const [pointer, message] of entries) {
+      const path = `${context}${pointer}`
+      const key = `${path}\u0000${message}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      errors.push({ path, message })
+    }
+  }
+  return errors
+}

@@ -1,0 +1,42 @@
+import { monotonicFactory } from 'ulid'
+
+/** Metadata every stored event carries (DESIGN §3). */
+export interface EventMetadata {
+  /** ISO-8601 time the store accepted the commit. */
+  timestamp: string
+  /** INSTANCE_ID of the writer. */
+  source: string
+  /** The authenticated user who caused the event. */
+  actor: string
+  correlation_id: string
+  causation_id?: string
+}
+
+/** An event a command wants to append: its type and its own payload. */
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  type: Type
+  data: Data
+}
+
+/** An event as stored and published (the wire envelope of DESIGN §3). */
+export interface StoredEvent<Type extends string = string, Data = unknown> {
+  event_id: string
+  type: Type
+  stream: string
+  version: number
+  position: number
+  data: Data
+  metadata: EventMetadata
+}
+
+const ulid = monotonicFactory()
+
+/** A new `evt_<ULID>` identifier; monotonic within this process. */
+export function newEventId(): string {
+  return `evt_${ulid()}`
+}
+
+export const EVENT_ID_PATTERN = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/
+
+/** Stream names are `<aggregate>-<id>`, e.g. `order-ORD-00001` or `sku-ABC-1`. */
+export const STREAM_NAME_PATTERN = /^[a-z][a-z0-9_]*-[A-Za-z0-9_-]{1,64}$/

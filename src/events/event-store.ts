@@ -1,0 +1,142 @@
+import { type CommitDocument, type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
+import { createCommitWriter } from './commit-writer.js'
+import { type NewEvent, type StoredEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
+import { CommandIdConflictError, InvalidAppendError } from './errors.js'
+import { findUnstorable } from './storable.js'
+import { expand } from './stored-events.js'
+
+/** What the writer believes the stream's version is (DESIGN §4.1). */
+export type ExpectedVersion = number | 'no_stream' | 'stream_exists' | 'any'
+
+export interface AppendOptions {
+  /** Defaults to `any`. */
+  expectedVersion?: ExpectedVersion
+  /** Idempotency key: appending with a stored one returns the original result. */
+  commandId?: string
+  actor: string
+  correlationId: string
+  causationId?: string
+}
+
+export interface AppendResult {
+  stream: string
+  events: StoredEvent[]
+  /** Stream version of the last event written. */
+  version: number
+  /** Global position of the last event written. */
+  position: number
+  /** True when `commandId` was already stored and nothing was written. */
+  replayed: boolean
+}
+
+export interface ReadAllResult {
+  events: StoredEvent[]
+  /** Position read up to: pass it as the next `after`. */
+  position: number
+}
+
+/** The event store port (DESIGN §4). */
+export interface EventStore {
+  append(stream: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>
+  /** The stream's events from `fromVersion` (default 1), optionally only those stored at or before `until`. */
+  readStream(stream: string, options?: { fromVersion?: number; until?: Date }): Promise<StoredEvent[]>
+  /** Events after `after`, in global position order. */
+  readAll(options: { after: number; limit?: number }): Promise<ReadAllResult>
+  /** Position of the newest event stored. */
+  headPosition(): Promise<number>
+}
+
+export interface EventStoreOptions {
+  /** INSTANCE_ID written to every event's `metadata.source`. */
+  source: string
+  /** How long an append keeps retrying while other instances take the next positions (default 10 s). */
+  appendTimeoutMs?: number
+  now?: () => Date
+  /** Test seam: runs after a commit's position is chosen, before it is written. */
+  beforeInsert?: (stream: string, position: number) => Promise<void>
+}
+
+const DEFAULT_READ_LIMIT = 500
+
+/** The event store over any `CommitLog` adapter (MongoDB or memory); see `commit-writer.ts` for positions. */
+export function createEventStore(log: CommitLog, options: EventStoreOptions): EventStore {
+  const now = options.now ?? (() => new Date())
+  const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
+  const write = createCommitWriter(log, options.beforeInsert ? { beforeInsert: options.beforeInsert } : {})
+
+  async function append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
+    validate(stream, events, opts)
+    if (opts.commandId !== undefined) {
+      const original = await log.findByCommandId(opts.commandId)
+      if (original) {
+        if (original.stream !== stream) throw new CommandIdConflictError(opts.commandId)
+        return { ...resultOf(original), replayed: true }
+      }
+    }
+    const at = now()
+    const metadata = {
+      timestamp: at.toISOString(),
+      source: options.source,
+      actor: opts.actor,
+      correlation_id: opts.correlationId,
+      ...(opts.causationId === undefined ? {} : { causation_id: opts.causationId }),
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      write({
+        stream,
+        expected: opts.expectedVersion ?? 'any',
+        commandId: opts.commandId ?? `cmd:${newEventId()}`,
+        events: events.map((event) => ({ event_id: newEventId(), type: event.type, data: event.data, metadata })),
+        at,
+        deadline: performance.now() + appendTimeoutMs,
+        resolve,
+        reject,
+      })
+    })
+  }
+
+  async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<StoredEvent[]> {
+    const fromVersion = opts.fromVersion ?? 1
+    const until = opts.until?.getTime()
+    const commits = await log.readStream(stream, fromVersion)
+    return commits
+      .flatMap(expand)
+      .filter((e) => e.version >= fromVersion && (until === undefined || Date.parse(e.metadata.timestamp) <= until))
+  }
+
+  async function readAll({ after, limit = DEFAULT_READ_LIMIT }: { after: number; limit?: number }): Promise<ReadAllResult> {
+    const commits = await log.readFrom(after, limit)
+    const events = commits
+      .flatMap(expand)
+      .filter((e) => e.position > after)
+      .slice(0, limit)
+    return { events, position: events.at(-1)?.position ?? after }
+  }
+
+  return { append, readStream, readAll, headPosition: () => log.lastPosition() }
+}
+
+function validate(stream: string, events: readonly NewEvent[], opts: AppendOptions): void {
+  if (!STREAM_NAME_PATTERN.test(stream)) throw new InvalidAppendError(`invalid stream name "${stream}"`)
+  if (events.length === 0 || events.length > MAX_EVENTS_PER_COMMIT) {
+    throw new InvalidAppendError(`an append holds 1 to ${MAX_EVENTS_PER_COMMIT} events`)
+  }
+  for (const event of events) {
+    const problem = findUnstorable(event.data)
+    if (problem) throw new InvalidAppendError(`${event.type}: ${problem}`)
+  }
+  const expected = opts.expectedVersion
+  if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
+    throw new InvalidAppendError(`expected version must be a whole number >= 0 (got ${expected})`)
+  }
+}
+
+function resultOf(commit: CommitDocument): AppendResult {
+  return {
+    stream: commit.stream,
+    events: expand(commit),
+    version: commit.last_version,
+    position: commit.last_position,
+    replayed: false,
+  }
+}

@@ -1,0 +1,103 @@
+import {
+  type CommitDocument,
+  type CommitLog,
+  DuplicateKeyError,
+  type InsertOutcome,
+  MAX_EVENTS_PER_COMMIT,
+} from './commit-log.js'
+
+/**
+ * In-memory commit log for the embedded mode and fast tests. It enforces the same three
+ * unique keys as the MongoDB adapter, so the event store's race handling runs unchanged
+ * on it. Documents are deep-copied in and out, as a database would.
+ */
+export class MemoryCommitLog implements CommitLog {
+  /** All commits, in position order (an insert always lands after the last one). */
+  private readonly byPosition: CommitDocument[] = []
+  private readonly byCommandId = new Map<string, CommitDocument>()
+  /** Per stream, commits in version order. */
+  private readonly streams = new Map<string, CommitDocument[]>()
+
+  ensureIndexes(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  lastPosition(): Promise<number> {
+    return Promise.resolve(this.byPosition.at(-1)?.last_position ?? 0)
+  }
+
+  insertOrdered(commits: readonly CommitDocument[]): Promise<InsertOutcome> {
+    for (const [inserted, commit] of commits.entries()) {
+      try {
+        this.insert(commit)
+      } catch (error) {
+        return Promise.resolve({ inserted, error })
+      }
+    }
+    return Promise.resolve({ inserted: commits.length })
+  }
+
+  private insert(commit: CommitDocument): void {
+    const stream = this.streams.get(commit.stream) ?? []
+    if (
+      this.positionTaken(commit.position) ||
+      this.byCommandId.has(commit.command_id) ||
+      stream.some((c) => c.version === commit.version)
+    ) {
+      throw new DuplicateKeyError()
+    }
+    const stored = structuredClone(commit)
+    this.byCommandId.set(stored.command_id, stored)
+    insertSorted(this.byPosition, stored, (c) => c.position)
+    insertSorted(stream, stored, (c) => c.version)
+    this.streams.set(stored.stream, stream)
+  }
+
+  findByCommandId(commandId: string): Promise<CommitDocument | null> {
+    return Promise.resolve(copy(this.byCommandId.get(commandId)))
+  }
+
+  findStreamHead(stream: string): Promise<CommitDocument | null> {
+    return Promise.resolve(copy(this.streams.get(stream)?.at(-1)))
+  }
+
+  readStream(stream: string, fromVersion: number): Promise<CommitDocument[]> {
+    const commits = (this.streams.get(stream) ?? []).filter((c) => c.last_version >= fromVersion)
+    return Promise.resolve(structuredClone(commits))
+  }
+
+  readFrom(after: number, limit: number): Promise<CommitDocument[]> {
+    const found: CommitDocument[] = []
+    for (let i = this.firstIndexAbove(after - MAX_EVENTS_PER_COMMIT); i < this.byPosition.length && found.length < limit; i++) {
+      const commit = this.byPosition[i]
+      if (commit && commit.last_position > after) found.push(commit)
+    }
+    return Promise.resolve(structuredClone(found))
+  }
+
+  private positionTaken(position: number): boolean {
+    return this.byPosition[this.firstIndexAbove(position - 1)]?.position === position
+  }
+
+  /** Index of the first commit whose position is above `position` (binary search). */
+  private firstIndexAbove(position: number): number {
+    let low = 0
+    let high = this.byPosition.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((this.byPosition[mid]?.position ?? Infinity) <= position) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+}
+
+function copy(commit: CommitDocument | undefined): CommitDocument | null {
+  return commit === undefined ? null : structuredClone(commit)
+}
+
+function insertSorted(list: CommitDocument[], item: CommitDocument, key: (c: CommitDocument) => number): void {
+  let i = list.length
+  while (i > 0 && key(list[i - 1] as CommitDocument) > key(item)) i--
+  list.splice(i, 0, item)
+}

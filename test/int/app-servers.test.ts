@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp } from '../support/app.js'
+import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+
+describe.skipIf(!mongoUri || !redisUri)('the app on MongoDB and Redis', () => {
+  let database: TestDatabase
+  const apps: FastifyInstance[] = []
+  const start = async (env: Record<string, string> = {}) => {
+    const { app } = await buildTestApp({ env: { MONGODB_URI: database.uri, REDIS_URI: redisUri ?? '', ...env } })
+    apps.push(app)
+    return app
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase('app_servers')
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()))
+    await database.drop()
+  })
+
+  it('is ready when MongoDB and Redis answer, and says which it checked', async () => {
+    const app = await start()
+    const ready = await app.inject({ url: '/health/ready' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', redis: 'ok' } })
+  })
+
+  it('creates the event store indexes at start-up, and a second start-up is harmless', async () => {
+    await start()
+    await start()
+    const indexes = await database.db.collection('events').indexes()
+    expect(indexes.filter((i) => i.unique === true).map((i) => i.name)).toEqual(
+      expect.arrayContaining(['position_unique', 'stream_version_unique']),
+    )
+  })
+
+  it('answers 503 naming Redis when Redis does not answer', async () => {
+    const app = await start({ REDIS_URI: 'redis://127.0.0.1:1' })
+    const ready = await app.inject({ url: '/health/ready' })
+    expect(ready.statusCode).toBe(503)
+    const body = ready.json<{ code: string; detail: string; errors: { path: string }[] }>()
+    expect(body.code).toBe('SERVICE.NOT_READY')
+    expect(body.detail).toContain('redis')
+    expect(body.errors.map((e) => e.path)).toEqual(['redis'])
+  })
+})

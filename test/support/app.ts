@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { buildApp } from '../../src/api/app.js'
+import { type Config, loadConfig } from '../../src/infra/config.js'
+import { createLogger } from '../../src/infra/logger.js'
+import { Writable } from 'node:stream'
+
+/** A configuration for tests: embedded defaults, silent logs, overridable by env-style values. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', ...env })
+}
+
+/** Every log line an app wrote, parsed. */
+export interface LogCapture {
+  lines: Record<string, unknown>[]
+  text(): string
+}
+
+/** Builds the app on the embedded default (unless `env` says otherwise), optionally capturing logs. */
+export async function buildTestApp(
+  options: { env?: Record<string, string>; extend?: FastifyPluginAsync; captureLogs?: boolean } = {},
+): Promise<{ app: FastifyInstance; logs: LogCapture }> {
+  const config = testConfig({ ...(options.captureLogs ? { LOG_LEVEL: 'trace' } : {}), ...options.env })
+  const chunks: string[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString())
+      done()
+    },
+  })
+  const logger = createLogger(config, sink)
+  const app = await buildApp({ config, logger, ...(options.extend ? { extend: options.extend } : {}) })
+  await app.ready()
+  const logs: LogCapture = {
+    get lines() {
+      return chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    },
+    text: () => chunks.join(''),
+  }
+  return { app, logs }
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto'
+import { type Db, MongoClient } from 'mongodb'
+
+/**
+ * Real servers for integration tests. `MONGODB_URI` / `REDIS_URI` point at them
+ * (`.ci/run` starts FerretDB and checks Redis). Without them the integration suites are
+ * skipped with a message, except under `CI=true`, where global setup fails the run.
+ */
+export const mongoUri = process.env.MONGODB_URI
+export const redisUri = process.env.REDIS_URI
+
+/** Each test file gets its own database; this prefix marks it as disposable. */
+const TEST_DB_PREFIX = 'test_'
+
+export interface TestDatabase {
+  client: MongoClient
+  db: Db
+  uri: string
+  drop(): Promise<void>
+}
+
+/** A fresh, uniquely named test database on the MongoDB-wire test server. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  if (!mongoUri) throw new Error('MONGODB_URI is not set')
+  const name = `${TEST_DB_PREFIX}${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`
+  const uri = withDatabase(mongoUri, name)
+  const client = await new MongoClient(uri, { serverSelectionTimeoutMS: 5000 }).connect()
+  const db = client.db()
+  return {
+    client,
+    db,
+    uri,
+    async drop() {
+      if (!db.databaseName.startsWith(TEST_DB_PREFIX)) {
+        throw new Error(`refusing to drop ${db.databaseName}: not a test database`)
+      }
+      await db.dropDatabase()
+      await client.close()
+    },
+  }
+}
+
+/** The URI with its database path replaced by `name` (options kept). */
+export function withDatabase(uri: string, name: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri)
+  if (!match) throw new Error(`not a MongoDB URI: ${uri}`)
+  return `${match[1]}/${name}${match[2] ?? ''}`
+}

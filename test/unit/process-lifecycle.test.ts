@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { startProcess } from '../support/process.js'
+
+describe('service process', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ API_RATE_LIMIT: 'lots' }, 'API_RATE_LIMIT'],
+    [{ MONGODB_URI: 'postgres://localhost/x' }, 'MONGODB_URI'],
+  ])('refuses to start with %o: exit code 1 and one line naming %s', async (env, variable) => {
+    const service = startProcess('src/main.ts', env)
+    const code = await service.exited
+    expect(code).toBe(1)
+    const lines = service.output().trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: ${variable} `))
+  })
+
+  it('SIGTERM during a slow request: the request completes, new connections are refused, the process exits 0', async () => {
+    const service = startProcess('test/support/slow-server.ts', { PORT: '0', INSTANCE_ID: 'shutdown-test' })
+    const url = await service.url
+    const slow = fetch(`${url}/test/slow?ms=1500`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    service.child.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await expect(fetch(`${url}/health`)).rejects.toThrow()
+
+    const response = await slow
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ done: true })
+    expect(await service.exited).toBe(0)
+    expect(service.output()).toContain('"msg":"shutting down"')
+    expect(service.output()).toContain('"msg":"shut down cleanly"')
+  })
+})
