@@ -1,9 +1,11 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store. Without arguments, all of them.
+// in the same run. Sections: store, login. Without arguments, all of them.
 import { benchEventStore } from './event-store.js'
+import { benchLogin } from './login.js'
 
 const sections: Record<string, () => Promise<void>> = {
   store: benchEventStore,
+  login: benchLogin,
 }
 
 const wanted = process.argv.slice(2)

@@ -5,12 +5,18 @@ import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
 import { createLogger } from '../infra/logger.js'
 import configPlugin from './plugins/config.js'
+import authPlugin from './plugins/auth.js'
+import docsPlugin from './plugins/docs.js'
 import eventStorePlugin from './plugins/event-store.js'
 import mongoPlugin from './plugins/mongo.js'
 import readinessPlugin from './plugins/readiness.js'
 import redisPlugin from './plugins/redis.js'
+import securityPlugin from './plugins/security.js'
+import usersPlugin from './plugins/users.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
+import authRoutes from './routes/auth.js'
 import healthRoutes from './routes/health.js'
+import userRoutes from './routes/users.js'
 
 export interface BuildAppOptions {
   config: Config
@@ -18,13 +24,15 @@ export interface BuildAppOptions {
   logger?: Logger
   /** Extra routes mounted after the service's own (test harnesses). */
   extend?: FastifyPluginAsync
+  /** Shows a one-time message to the operator, outside the logs (default: stderr). */
+  announce?: (message: string) => void
 }
 
 /** Request ids from `X-Request-Id` are kept if they look like ids, else one is generated. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** Builds the whole service as a Fastify instance; `listen` is the caller's business. */
-export async function buildApp({ config, logger, extend }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, extend, announce }: BuildAppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config)
   const app = Fastify({
     loggerInstance,
@@ -43,6 +51,7 @@ export async function buildApp({ config, logger, extend }: BuildAppOptions): Pro
   // Bodies are JSON only: anything else is a 415, never parsed.
   app.removeContentTypeParser('text/plain')
   await app.register(configPlugin, { config })
+  app.decorate('announce', announce ?? ((message: string) => process.stderr.write(`${message}\n`)))
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
@@ -72,6 +81,7 @@ export async function buildApp({ config, logger, extend }: BuildAppOptions): Pro
   app.setErrorHandler<Error>(async (error, request, reply) => {
     const body = problemFromError(error, request)
     if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="sales-orders"')
     await sendProblem(reply, body)
   })
   app.setNotFoundHandler(async (request, reply) => {
@@ -85,7 +95,13 @@ export async function buildApp({ config, logger, extend }: BuildAppOptions): Pro
   await app.register(mongoPlugin)
   await app.register(redisPlugin)
   await app.register(eventStorePlugin)
+  await app.register(usersPlugin)
+  await app.register(authPlugin)
+  await app.register(securityPlugin)
+  await app.register(docsPlugin)
   await app.register(healthRoutes)
+  await app.register(authRoutes)
+  await app.register(userRoutes)
   if (extend) await app.register(extend)
   return app
 }

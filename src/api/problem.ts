@@ -22,6 +22,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   precondition_failed: 412,
   unprocessable: 422,
+  rate_limited: 429,
   unavailable: 503,
 }
 

@@ -26,6 +26,8 @@ export interface Config {
   instanceId: string
   admin: { email: string; password: string } | undefined
   redisStream: string
+  /** Prefix of every other Redis key the service writes (rate limits, locks, leases). */
+  redisKeyPrefix: string
   shutdownTimeoutMs: number
   corsOrigins: string[]
   trustProxy: boolean | string
@@ -195,6 +197,13 @@ export function loadConfig(env: Env = process.env): Config {
       'sales:events',
       /^[\w:.-]{1,128}$/,
       'must be 1-128 characters of letters, digits, ":", ".", "_" or "-"',
+    ),
+    redisKeyPrefix: text(
+      env,
+      'REDIS_KEY_PREFIX',
+      'sales:',
+      /^[\w:.-]{1,64}$/,
+      'must be 1-64 characters of letters, digits, ":", ".", "_" or "-"',
     ),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     corsOrigins: (raw(env, 'CORS_ORIGINS') ?? '')

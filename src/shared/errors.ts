@@ -4,7 +4,15 @@
  */
 
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'unprocessable' | 'unavailable'
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'unprocessable'
+  | 'rate_limited'
+  | 'unavailable'
 
 /** One failing input field, as listed in a problem response's `errors`. */
 export interface FieldError {
@@ -47,5 +55,14 @@ export class NotFoundError extends AppError {
 export class ValidationError extends AppError {
   constructor(code: string, message: string, errors: FieldError[]) {
     super('invalid', code, message, { errors })
+  }
+}
+
+/** Too many requests in the window: 429 with `Retry-After`. */
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number, code = 'RATE_LIMITED') {
+    super('rate_limited', code, `Too many requests; retry in ${retryAfterSeconds} s`, {
+      extensions: { retry_after: retryAfterSeconds },
+    })
   }
 }

@@ -6,8 +6,11 @@ import { Writable } from 'node:stream'
 
 /** A configuration for tests: embedded defaults, silent logs, overridable by env-style values. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', ...env })
+  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', ...TEST_ADMIN_ENV, ...env })
 }
+
+export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' }
+const TEST_ADMIN_ENV = { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password }
 
 /** Every log line an app wrote, parsed. */
 export interface LogCapture {
@@ -28,7 +31,12 @@ export async function buildTestApp(
     },
   })
   const logger = createLogger(config, sink)
-  const app = await buildApp({ config, logger, ...(options.extend ? { extend: options.extend } : {}) })
+  const app = await buildApp({
+    config,
+    logger,
+    announce: (message) => chunks.push(`${JSON.stringify({ announce: message })}\n`),
+    ...(options.extend ? { extend: options.extend } : {}),
+  })
   await app.ready()
   const logs: LogCapture = {
     get lines() {

@@ -4,6 +4,8 @@ import type { Config } from '../../infra/config.js'
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    /** A one-time message for the operator, outside the logs (e.g. generated credentials). */
+    announce(message: string): void
   }
 }
 

@@ -1,0 +1,186 @@
+import jwt, { type TokenOrHeader } from '@fastify/jwt'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  type Action,
+  type AppAbility,
+  type Principal,
+  ROLES,
+  type Role,
+  type SubjectType,
+  defineAbilityFor,
+  noAbility,
+} from '../../auth/abilities.js'
+import { AuthenticationError, ForbiddenError } from '../../auth/errors.js'
+import { type KeyRing, loadKeyRing } from '../../auth/keys.js'
+import type { User } from '../../users/user.js'
+
+/**
+ * What a route needs, declared once in its `config.auth` (every `/api` route must say):
+ * `'public'`, `'authenticated'`, or `{ can: [action, subject] }` — e.g.
+ * `app.post('/api/orders', { config: { auth: { can: ['create', 'Order'] } } }, handler)`.
+ * Instance conditions (a rep's own orders) are checked where the instance is known:
+ * list filters via `accessFilter(request.ability, ...)`, commands via `request.ability.can`.
+ */
+export type AuthRequirement = 'public' | 'authenticated' | { can: [Action, SubjectType] }
+
+export interface IssuedToken {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthRequirement
+  }
+  interface FastifyRequest {
+    /** The verified caller, or null on public routes. */
+    principal: Principal | null
+    /** CASL abilities of the caller (no abilities when anonymous). */
+    readonly ability: AppAbility
+    authFailure: AuthenticationError | null
+  }
+  interface FastifyInstance {
+    keyRing: KeyRing
+    issueToken(user: User): Promise<IssuedToken>
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: { sub: string; role: Role }
+    user: Principal
+  }
+}
+
+const USER_CHECK_TTL_MS = 5000
+const abilities = new WeakMap<FastifyRequest, AppAbility>()
+
+/** RS256 tokens, the per-route auth requirement, and CASL abilities on every request. */
+export default fp(
+  async (app) => {
+    const { jwt: settings } = app.config
+    const keyRing = loadKeyRing(settings.secret, settings.publicKey)
+    if (keyRing.ephemeral) {
+      app.log.warn('no JWT_SECRET: signing tokens with a key generated at start; tokens die with this process')
+    }
+    app.decorate('keyRing', keyRing)
+
+    await app.register(jwt, {
+      secret: {
+        private: keyRing.signing.privateKeyPem,
+        public: (_request: FastifyRequest, token: TokenOrHeader) => {
+          const header = ('header' in token ? token.header : token) as { kid?: unknown }
+          const kid = header.kid
+          const key = typeof kid === 'string' ? keyRing.verification.get(kid) : undefined
+          if (!key) return Promise.reject(new AuthenticationError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key'))
+          return Promise.resolve(key)
+        },
+      },
+      decode: { complete: true },
+      sign: {
+        algorithm: 'RS256',
+        kid: keyRing.signing.kid,
+        iss: settings.issuer,
+        aud: settings.audience,
+        expiresIn: `${settings.ttlSeconds}s`,
+      },
+      verify: {
+        algorithms: ['RS256'],
+        allowedIss: settings.issuer,
+        allowedAud: settings.audience,
+        requiredClaims: ['sub', 'role', 'iat', 'exp'],
+        clockTolerance: 5000,
+        cache: true,
+      },
+      formatUser: (payload) => {
+        if (typeof payload.sub !== 'string' || !(ROLES as readonly string[]).includes(payload.role)) {
+          throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject or role')
+        }
+        return { sub: payload.sub, role: payload.role }
+      },
+    })
+
+    app.decorate('issueToken', async (user: User) => ({
+      access_token: await Promise.resolve(app.jwt.sign({ sub: user.email, role: user.role })),
+      token_type: 'Bearer' as const,
+      expires_in: settings.ttlSeconds,
+    }))
+
+    // Tokens stay valid until they expire, but a disabled (or re-roled) user loses access
+    // within USER_CHECK_TTL_MS: the account is looked up, with a short cache.
+    const checked = new Map<string, { role: Role; disabled: boolean; at: number }>()
+    async function currentAccount(email: string) {
+      const cached = checked.get(email)
+      if (cached && performance.now() - cached.at < USER_CHECK_TTL_MS) return cached
+      const user = await app.users.find(email)
+      const account = { role: user?.role ?? 'auditor', disabled: !user || user.disabled, at: performance.now() }
+      if (checked.size > 10_000) checked.clear()
+      checked.set(email, account)
+      return account
+    }
+    app.users.onChange((email) => checked.delete(email))
+
+    app.decorateRequest('principal', null)
+    app.decorateRequest('authFailure', null)
+    app.decorateRequest('ability', {
+      getter(this: FastifyRequest) {
+        let ability = abilities.get(this)
+        if (!ability) {
+          ability = this.principal ? defineAbilityFor(this.principal) : noAbility()
+          abilities.set(this, ability)
+        }
+        return ability
+      },
+    })
+
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/api/') && route.config?.auth === undefined) {
+        throw new Error(`${String(route.method)} ${route.url} must declare config.auth`)
+      }
+    })
+
+    // Verify first (so rate limits can key on the user), refuse later (preParsing), so
+    // requests with bad tokens still count against their IP's limit.
+    app.addHook('onRequest', async (request) => {
+      const auth = request.routeOptions.config.auth
+      if (auth === undefined || auth === 'public') return
+      try {
+        const principal = await request.jwtVerify<Principal>()
+        const account = await currentAccount(principal.sub)
+        if (account.disabled) throw new AuthenticationError('AUTH.USER_DISABLED', 'This account is disabled or no longer exists')
+        if (account.role !== principal.role) {
+          throw new AuthenticationError('AUTH.STALE_TOKEN', 'The account’s role has changed; request a new token')
+        }
+        request.principal = principal
+      } catch (error) {
+        request.authFailure = toAuthenticationError(error)
+      }
+    })
+
+    app.addHook('preParsing', async (request) => {
+      const auth = request.routeOptions.config.auth
+      if (auth === undefined || auth === 'public') return
+      if (request.authFailure) throw request.authFailure
+      if (!request.principal) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
+      if (auth !== 'authenticated' && !request.ability.can(auth.can[0], auth.can[1])) {
+        throw new ForbiddenError(`The ${request.principal.role} role may not ${auth.can[0]} ${auth.can[1]}`)
+      }
+    })
+  },
+  { name: 'auth', dependencies: ['config', 'users'] },
+)
+
+function toAuthenticationError(error: unknown): AuthenticationError {
+  if (error instanceof AuthenticationError) return error
+  const code = (error as { code?: string }).code
+  switch (code) {
+    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
+      return new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
+    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
+      return new AuthenticationError('AUTH.TOKEN_EXPIRED', 'The token has expired; request a new one')
+    default:
+      return new AuthenticationError('AUTH.INVALID_TOKEN', 'The token is not valid')
+  }
+}

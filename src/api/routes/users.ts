@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { AppError } from '../../shared/errors.js'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.js'
+import { NotFoundError } from '../../shared/errors.js'
+import { publicUser } from '../../users/user.js'
+import { normalizeEmail } from '../../users/users.js'
+import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, Page, PageQuery, Password, Problem, Role } from '../schemas.js'
+
+const User = Type.Object({
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  created_at: IsoDateTime,
+  disabled: Type.Boolean(),
+})
+const NewUser = Type.Object({ email: Email, name: Name, password: Password, role: Role }, { additionalProperties: false })
+const UserChanges = Type.Object(
+  {
+    name: Type.Optional(Name),
+    role: Type.Optional(Role),
+    disabled: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Password),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+const EmailParam = Type.Object({ email: Email }, { additionalProperties: false })
+
+/** User administration (admin only): create, list, read, change (incl. disable). */
+const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/api/users',
+    {
+      config: { auth: { can: ['create', 'User'] } },
+      schema: { tags: ['users'], summary: 'Create a user', body: NewUser, response: { 201: User, 409: Problem } },
+    },
+    async (request, reply) => {
+      const user = await app.users.create(request.body)
+      return reply
+        .code(201)
+        .header('location', `/api/users/${encodeURIComponent(user.email)}`)
+        .send(publicUser(user))
+    },
+  )
+
+  app.get(
+    '/api/users',
+    {
+      config: { auth: { can: ['read', 'User'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'List users, newest first',
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Page(User) },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
+      const after =
+        request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, { t: 'number', e: 'string' })
+      const users = await app.users.list(limit + 1, after && { created_at: new Date(after.t), email: after.e })
+      const page = users.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(publicUser),
+        next_cursor: users.length > limit && last ? encodeCursor({ t: last.created_at.getTime(), e: last.email }) : null,
+      }
+    },
+  )
+
+  app.get(
+    '/api/users/:email',
+    {
+      config: { auth: { can: ['read', 'User'] } },
+      schema: { tags: ['users'], summary: 'One user', params: EmailParam, response: { 200: User, 404: Problem } },
+    },
+    async (request) => {
+      const user = await app.users.find(request.params.email)
+      if (!user) throw new NotFoundError('USER.NOT_FOUND', `No user ${request.params.email}`)
+      return publicUser(user)
+    },
+  )
+
+  app.patch(
+    '/api/users/:email',
+    {
+      config: { auth: { can: ['update', 'User'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'Change a user: name, role, password, or disable/enable',
+        params: EmailParam,
+        body: UserChanges,
+        response: { 200: User, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => {
+      const self = normalizeEmail(request.params.email) === request.principal?.sub
+      if (self && (request.body.disabled === true || (request.body.role !== undefined && request.body.role !== 'admin'))) {
+        throw new AppError('conflict', 'USER.SELF_LOCKOUT', 'Admins cannot disable or demote their own account')
+      }
+      return publicUser(await app.users.update(request.params.email, request.body))
+    },
+  )
+}
+
+export default userRoutes

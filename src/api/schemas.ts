@@ -1,0 +1,38 @@
+import Type, { type TSchema } from 'typebox'
+
+/** Shared request/response shapes; every object schema rejects unknown fields. */
+
+export const Email = Type.String({
+  pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+  minLength: 3,
+  maxLength: 254,
+  description: 'e-mail address',
+})
+export const Password = Type.String({ minLength: 12, maxLength: 256, description: '12 to 256 characters' })
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('sales_rep'), Type.Literal('auditor')])
+export const Name = Type.String({ minLength: 1, maxLength: 200 })
+export const IsoDateTime = Type.String({ description: 'ISO-8601 date-time' })
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+)
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'page size (default 50)' })),
+  cursor: Type.Optional(Type.String({ maxLength: 1024, description: 'next_cursor of the previous page' })),
+}
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+}
+
+export const DEFAULT_PAGE_SIZE = 50

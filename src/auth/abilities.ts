@@ -1,0 +1,88 @@
+import {
+  type ForcedSubject,
+  type MongoAbility,
+  type MongoQuery,
+  AbilityBuilder,
+  createMongoAbility,
+  subject as asSubject,
+} from '@casl/ability'
+import { rulesToCondition } from '@casl/ability/extra'
+
+export const ROLES = ['admin', 'sales_rep', 'auditor'] as const
+export type Role = (typeof ROLES)[number]
+
+export type Action = 'manage' | 'create' | 'read' | 'update' | 'confirm' | 'ship' | 'deliver' | 'cancel' | 'rebuild'
+export type SubjectType = 'User' | 'Sku' | 'Order' | 'OrderHistory' | 'Report' | 'Projection' | 'RealtimeFeed' | 'all'
+/** The order fields the sales-rep conditions look at (read model and decider state share them). */
+interface OrderFields {
+  sales_rep: string
+  status: string
+}
+type Subject =
+  | SubjectType
+  | (OrderFields & ForcedSubject<'Order'>)
+  | (OrderFields & ForcedSubject<'OrderHistory'>)
+  | ForcedSubject<Exclude<SubjectType, 'Order' | 'OrderHistory' | 'all'>>
+export type AppAbility = MongoAbility<[Action, Subject]>
+
+/** Who is asking: the verified token's subject (an e-mail) and role. */
+export interface Principal {
+  sub: string
+  role: Role
+}
+
+/**
+ * The permission table of DESIGN §6, one block per role. Conditions are MongoDB queries
+ * on the read model's fields, so list queries filter with them (`accessFilter`) and
+ * commands check them against the loaded state (`can(..., inState(...))`).
+ */
+export function defineAbilityFor(principal: Principal): AppAbility {
+  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility)
+  switch (principal.role) {
+    case 'admin':
+      can('manage', 'all') // users, catalogue, every order, reports, projections, live feed
+      break
+    case 'sales_rep':
+      can('create', 'Sku')
+      can('read', 'Sku')
+      can('create', 'Order')
+      can('read', 'Order', { sales_rep: principal.sub }) // own orders only
+      can('read', 'OrderHistory', { sales_rep: principal.sub })
+      can('cancel', 'Order', { sales_rep: principal.sub, status: 'created' }) // own, not yet confirmed
+      break
+    case 'auditor':
+      can('read', ['Sku', 'Order', 'OrderHistory', 'Report', 'RealtimeFeed']) // reads everything, writes nothing
+      break
+    default: {
+      const unknown: never = principal.role
+      throw new Error(`no abilities for role ${String(unknown)}`)
+    }
+  }
+  return build()
+}
+
+/** The abilities of an anonymous caller: none. */
+export function noAbility(): AppAbility {
+  return createMongoAbility<AppAbility>([])
+}
+
+/** A plain object (e.g. an order's current state) tagged as a subject for instance checks. */
+export function inState<T extends OrderFields>(type: 'Order' | 'OrderHistory', state: T): T & ForcedSubject<typeof type> {
+  return asSubject(type, state)
+}
+
+/**
+ * The MongoDB filter that limits a list to what the ability may `action`: `{}` for all,
+ * a condition for some, or null when nothing at all (the caller answers 403).
+ */
+export function accessFilter(ability: AppAbility, action: Action, type: SubjectType): MongoQuery | null {
+  return rulesToCondition<AppAbility, MongoQuery, MongoQuery>(
+    ability.rulesFor(action, type),
+    (rule) => (rule.inverted ? { $nor: [rule.conditions ?? {}] } : (rule.conditions ?? {})),
+    {
+      and: (conditions) => (conditions.length === 1 ? (conditions[0] ?? {}) : { $and: conditions }),
+      or: (conditions) => (conditions.length === 1 ? (conditions[0] ?? {}) : { $or: conditions }),
+      empty: () => ({}),
+    },
+  )
+}
