@@ -1,11 +1,13 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login. Without arguments, all of them.
+// in the same run. Sections: store, login, orders. Without arguments, all of them.
 import { benchEventStore } from './event-store.js'
 import { benchLogin } from './login.js'
+import { benchOrdersApi } from './orders-api.js'
 
 const sections: Record<string, () => Promise<void>> = {
   store: benchEventStore,
   login: benchLogin,
+  orders: benchOrdersApi,
 }
 
 const wanted = process.argv.slice(2)

@@ -6,6 +6,7 @@ import type { Config } from '../infra/config.js'
 import { createLogger } from '../infra/logger.js'
 import configPlugin from './plugins/config.js'
 import authPlugin from './plugins/auth.js'
+import commandsPlugin from './plugins/commands.js'
 import docsPlugin from './plugins/docs.js'
 import eventStorePlugin from './plugins/event-store.js'
 import mongoPlugin from './plugins/mongo.js'
@@ -16,6 +17,8 @@ import usersPlugin from './plugins/users.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
 import authRoutes from './routes/auth.js'
 import healthRoutes from './routes/health.js'
+import orderCommandRoutes from './routes/order-commands.js'
+import skuCommandRoutes from './routes/skus.js'
 import userRoutes from './routes/users.js'
 
 export interface BuildAppOptions {
@@ -99,9 +102,12 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
   await app.register(authPlugin)
   await app.register(securityPlugin)
   await app.register(docsPlugin)
+  await app.register(commandsPlugin)
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)
+  await app.register(skuCommandRoutes)
+  await app.register(orderCommandRoutes)
   if (extend) await app.register(extend)
   return app
 }

@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox'
+import { Currency, Customer, Money, OrderId, OrderLine, SkuCode, TaxRate } from '../events/catalog.js'
 
 /** Shared request/response shapes; every object schema rejects unknown fields. */
 
@@ -36,3 +37,43 @@ export function Page<T extends TSchema>(item: T) {
 }
 
 export const DEFAULT_PAGE_SIZE = 50
+
+/** A catalogue entry (`SkuDocument`). */
+export const SkuView = Type.Object({
+  sku: SkuCode,
+  name: Type.String(),
+  unit_price: Money,
+  currency: Currency,
+  tax_rate_bp: TaxRate,
+  active: Type.Boolean(),
+  deactivation_reason: Type.Optional(Type.String()),
+  version: Type.Integer(),
+  position: Type.Integer(),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+})
+
+/** An order (`OrderDocument`): the order.created fields plus lifecycle state. */
+export const OrderView = Type.Object({
+  order_id: OrderId,
+  sales_rep: Type.String(),
+  customer: Customer,
+  items: Type.Array(OrderLine),
+  currency: Currency,
+  subtotal: Money,
+  tax_amount: Money,
+  total_amount: Money,
+  notes: Type.Optional(Type.String()),
+  status: Type.Union(['created', 'confirmed', 'shipped', 'delivered', 'cancelled'].map((s) => Type.Literal(s))),
+  version: Type.Integer({ description: 'stream version: the ETag' }),
+  position: Type.Integer({ description: 'global position of the last event applied' }),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+  confirmed_at: Type.Optional(IsoDateTime),
+  shipped_at: Type.Optional(IsoDateTime),
+  delivered_at: Type.Optional(IsoDateTime),
+  cancelled_at: Type.Optional(IsoDateTime),
+  carrier: Type.Optional(Type.String()),
+  tracking_number: Type.Optional(Type.String()),
+  cancel_reason: Type.Optional(Type.String()),
+})

@@ -43,6 +43,8 @@ export interface CommitDocument {
   version: number
   last_version: number
   command_id: string
+  /** Hash of the request that caused the commit, for idempotent retries (absent when unkeyed). */
+  fingerprint?: string
   committed_at: Date
   events: CommittedEvent[]
 }

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type CommitDocument, type CommitLog, type CommittedEvent, DuplicateKeyError } from './commit-log.js'
 import { CommandIdConflictError, ConcurrencyError, EventStoreBusyError } from './errors.js'
 import type { AppendResult, ExpectedVersion } from './event-store.js'
-import { expand } from './stored-events.js'
+import { resultOf } from './stored-events.js'
 
 /** A validated append waiting for its turn. */
 export interface PendingAppend {
   stream: string
   expected: ExpectedVersion
   commandId: string
+  fingerprint?: string
   events: CommittedEvent[]
   at: Date
   deadline: number
@@ -139,6 +140,7 @@ export function createCommitWriter(log: CommitLog, options: CommitWriterOptions 
         version: current + 1,
         last_version: current + count,
         command_id: append.commandId,
+        ...(append.fingerprint === undefined ? {} : { fingerprint: append.fingerprint }),
         committed_at: append.at,
         events: append.events,
       })
@@ -162,15 +164,8 @@ function settle(
   replayed: boolean,
 ): void {
   if (!append || !commit) return
-  const result: AppendResult = {
-    stream: commit.stream,
-    events: expand(commit),
-    version: commit.last_version,
-    position: commit.last_position,
-    replayed,
-  }
-  append.resolve(result)
-  for (const follower of followers.get(append.commandId) ?? []) follower.resolve({ ...result, replayed: true })
+  append.resolve(resultOf(commit, replayed))
+  for (const follower of followers.get(append.commandId) ?? []) follower.resolve(resultOf(commit, true))
 }
 
 export function versionMatches(expected: ExpectedVersion, current: number): boolean {

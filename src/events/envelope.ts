@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto'
 import { monotonicFactory } from 'ulid'
 
 /** Metadata every stored event carries (DESIGN §3). */
@@ -29,7 +30,23 @@ export interface StoredEvent<Type extends string = string, Data = unknown> {
   metadata: EventMetadata
 }
 
-const ulid = monotonicFactory()
+/**
+ * ulid's default random source asks the OS for one byte per character (16 calls per id);
+ * this one draws the same crypto-grade bytes 4 KiB at a time.
+ */
+function bufferedRandom(): () => number {
+  const buffer = Buffer.alloc(4096)
+  let next = buffer.length
+  return () => {
+    if (next === buffer.length) {
+      randomFillSync(buffer)
+      next = 0
+    }
+    return (buffer[next++] ?? 0) / 256
+  }
+}
+
+const ulid = monotonicFactory(bufferedRandom())
 
 /** A new `evt_<ULID>` identifier; monotonic within this process. */
 export function newEventId(): string {

@@ -1,9 +1,9 @@
-import { type CommitDocument, type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
+import { type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
 import { type NewEvent, type StoredEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
 import { CommandIdConflictError, InvalidAppendError } from './errors.js'
 import { findUnstorable } from './storable.js'
-import { expand } from './stored-events.js'
+import { expand, resultOf } from './stored-events.js'
 
 /** What the writer believes the stream's version is (DESIGN §4.1). */
 export type ExpectedVersion = number | 'no_stream' | 'stream_exists' | 'any'
@@ -13,6 +13,8 @@ export interface AppendOptions {
   expectedVersion?: ExpectedVersion
   /** Idempotency key: appending with a stored one returns the original result. */
   commandId?: string
+  /** Stored with the commit and returned on replays, so callers can tell a retry from a reuse. */
+  fingerprint?: string
   actor: string
   correlationId: string
   causationId?: string
@@ -27,6 +29,7 @@ export interface AppendResult {
   position: number
   /** True when `commandId` was already stored and nothing was written. */
   replayed: boolean
+  fingerprint?: string
 }
 
 export interface ReadAllResult {
@@ -44,6 +47,8 @@ export interface EventStore {
   readAll(options: { after: number; limit?: number }): Promise<ReadAllResult>
   /** Position of the newest event stored. */
   headPosition(): Promise<number>
+  /** The commit a command id wrote, as a replayed result, or null. */
+  findCommand(commandId: string): Promise<AppendResult | null>
 }
 
 export interface EventStoreOptions {
@@ -70,7 +75,7 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
       const original = await log.findByCommandId(opts.commandId)
       if (original) {
         if (original.stream !== stream) throw new CommandIdConflictError(opts.commandId)
-        return { ...resultOf(original), replayed: true }
+        return resultOf(original, true)
       }
     }
     const at = now()
@@ -86,6 +91,7 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
         stream,
         expected: opts.expectedVersion ?? 'any',
         commandId: opts.commandId ?? `cmd:${newEventId()}`,
+        ...(opts.fingerprint === undefined ? {} : { fingerprint: opts.fingerprint }),
         events: events.map((event) => ({ event_id: newEventId(), type: event.type, data: event.data, metadata })),
         at,
         deadline: performance.now() + appendTimeoutMs,
@@ -113,7 +119,12 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
     return { events, position: events.at(-1)?.position ?? after }
   }
 
-  return { append, readStream, readAll, headPosition: () => log.lastPosition() }
+  async function findCommand(commandId: string): Promise<AppendResult | null> {
+    const commit = await log.findByCommandId(commandId)
+    return commit && resultOf(commit, true)
+  }
+
+  return { append, readStream, readAll, findCommand, headPosition: () => log.lastPosition() }
 }
 
 function validate(stream: string, events: readonly NewEvent[], opts: AppendOptions): void {
@@ -128,15 +139,5 @@ function validate(stream: string, events: readonly NewEvent[], opts: AppendOptio
   const expected = opts.expectedVersion
   if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
     throw new InvalidAppendError(`expected version must be a whole number >= 0 (got ${expected})`)
-  }
-}
-
-function resultOf(commit: CommitDocument): AppendResult {
-  return {
-    stream: commit.stream,
-    events: expand(commit),
-    version: commit.last_version,
-    position: commit.last_position,
-    replayed: false,
   }
 }

@@ -9,7 +9,8 @@ import {
 /**
  * In-memory commit log for the embedded mode and fast tests. It enforces the same three
  * unique keys as the MongoDB adapter, so the event store's race handling runs unchanged
- * on it. Documents are deep-copied in and out, as a database would.
+ * on it. Documents are frozen on the way in (the store owns what it was given: mutating an
+ * appended payload afterwards throws) and reads hand out those frozen documents.
  */
 export class MemoryCommitLog implements CommitLog {
   /** All commits, in position order (an insert always lands after the last one). */
@@ -42,11 +43,11 @@ export class MemoryCommitLog implements CommitLog {
     if (
       this.positionTaken(commit.position) ||
       this.byCommandId.has(commit.command_id) ||
-      stream.some((c) => c.version === commit.version)
+      ((stream.at(-1)?.version ?? 0) >= commit.version && stream.some((c) => c.version === commit.version))
     ) {
       throw new DuplicateKeyError()
     }
-    const stored = structuredClone(commit)
+    const stored = deepFreeze(commit)
     this.byCommandId.set(stored.command_id, stored)
     insertSorted(this.byPosition, stored, (c) => c.position)
     insertSorted(stream, stored, (c) => c.version)
@@ -54,16 +55,15 @@ export class MemoryCommitLog implements CommitLog {
   }
 
   findByCommandId(commandId: string): Promise<CommitDocument | null> {
-    return Promise.resolve(copy(this.byCommandId.get(commandId)))
+    return Promise.resolve(this.byCommandId.get(commandId) ?? null)
   }
 
   findStreamHead(stream: string): Promise<CommitDocument | null> {
-    return Promise.resolve(copy(this.streams.get(stream)?.at(-1)))
+    return Promise.resolve(this.streams.get(stream)?.at(-1) ?? null)
   }
 
   readStream(stream: string, fromVersion: number): Promise<CommitDocument[]> {
-    const commits = (this.streams.get(stream) ?? []).filter((c) => c.last_version >= fromVersion)
-    return Promise.resolve(structuredClone(commits))
+    return Promise.resolve((this.streams.get(stream) ?? []).filter((c) => c.last_version >= fromVersion))
   }
 
   readFrom(after: number, limit: number): Promise<CommitDocument[]> {
@@ -72,7 +72,7 @@ export class MemoryCommitLog implements CommitLog {
       const commit = this.byPosition[i]
       if (commit && commit.last_position > after) found.push(commit)
     }
-    return Promise.resolve(structuredClone(found))
+    return Promise.resolve(found)
   }
 
   private positionTaken(position: number): boolean {
@@ -92,12 +92,18 @@ export class MemoryCommitLog implements CommitLog {
   }
 }
 
-function copy(commit: CommitDocument | undefined): CommitDocument | null {
-  return commit === undefined ? null : structuredClone(commit)
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item)
+    Object.freeze(value)
+  }
+  return value
 }
 
+/** Inserts in order; almost always at the end. */
 function insertSorted(list: CommitDocument[], item: CommitDocument, key: (c: CommitDocument) => number): void {
   let i = list.length
   while (i > 0 && key(list[i - 1] as CommitDocument) > key(item)) i--
-  list.splice(i, 0, item)
+  if (i === list.length) list.push(item)
+  else list.splice(i, 0, item)
 }

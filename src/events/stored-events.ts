@@ -1,5 +1,6 @@
 import type { CommitDocument } from './commit-log.js'
 import type { StoredEvent } from './envelope.js'
+import type { AppendResult } from './event-store.js'
 
 /** The events of a commit, each with its own version and global position. */
 export function expand(commit: CommitDocument): StoredEvent[] {
@@ -12,4 +13,16 @@ export function expand(commit: CommitDocument): StoredEvent[] {
     data: event.data,
     metadata: event.metadata,
   }))
+}
+
+/** What an append returns, from the commit it wrote (or found, when `replayed`). */
+export function resultOf(commit: CommitDocument, replayed: boolean): AppendResult {
+  return {
+    stream: commit.stream,
+    events: expand(commit),
+    version: commit.last_version,
+    position: commit.last_position,
+    replayed,
+    ...(commit.fingerprint === undefined ? {} : { fingerprint: commit.fingerprint }),
+  }
 }

@@ -189,6 +189,13 @@ export function eventStoreContract(adapter: string, makeLog: () => Promise<Commi
         expect((await store.readAll({ after: 0 })).events).toHaveLength(1)
       })
 
+      it('findCommand returns what a command id wrote, with its fingerprint', async () => {
+        expect(await store.findCommand('cmd-1')).toBeNull()
+        const written = await store.append('thing-1', [created(1)], { ...who, commandId: 'cmd-1', fingerprint: 'sha256:abc' })
+        expect(written.fingerprint).toBe('sha256:abc')
+        expect(await store.findCommand('cmd-1')).toEqual({ ...written, replayed: true })
+      })
+
       it('a command id reused for another stream is refused', async () => {
         await store.append('thing-1', [created(1)], { ...who, commandId: 'cmd-1' })
         await expect(store.append('thing-2', [created(1)], { ...who, commandId: 'cmd-1' })).rejects.toMatchObject({

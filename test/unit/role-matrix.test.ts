@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../../src/auth/abilities.js'
 import { buildTestApp } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
+import { createSku, orderIn } from '../support/fixtures.js'
 
 type Method = 'GET' | 'POST' | 'PATCH'
 
@@ -17,6 +18,10 @@ interface RouteCase {
 }
 
 const ROLES: Role[] = ['admin', 'sales_rep', 'auditor']
+
+/** Set up in beforeAll: an active SKU that orders can use. */
+let sku = ''
+const rep = 'sales-rep@test.local'
 
 const routes: RouteCase[] = [
   {
@@ -36,19 +41,93 @@ const routes: RouteCase[] = [
     allowed: ['admin'],
     request: () => ({ url: '/api/users/auditor@test.local', payload: { name: 'Renamed' } }),
   },
+  {
+    method: 'POST',
+    route: '/api/skus',
+    allowed: ['admin', 'sales_rep'],
+    request: (_app, n) => ({
+      url: '/api/skus',
+      payload: { sku: `NEW-${n}`, name: 'New', unit_price: 100, currency: 'EUR', tax_rate_bp: 2000 },
+    }),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/skus/{sku}',
+    allowed: ['admin'],
+    request: (_app, n) => ({ url: `/api/skus/${sku}`, payload: { unit_price: 1000 + n } }),
+  },
+  {
+    method: 'POST',
+    route: '/api/skus/{sku}/deactivate',
+    allowed: ['admin'],
+    request: async (app) => ({ url: `/api/skus/${(await createSku(app)).sku}/deactivate`, payload: { reason: 'discontinued' } }),
+  },
+  {
+    method: 'POST',
+    route: '/api/skus/{sku}/reactivate',
+    allowed: ['admin'],
+    request: async (app) => {
+      const code = (await createSku(app)).sku
+      await app.inject({ method: 'POST', url: `/api/skus/${code}/deactivate`, headers: bearer(tokens.admin) })
+      return { url: `/api/skus/${code}/reactivate` }
+    },
+  },
+  {
+    method: 'POST',
+    route: '/api/orders',
+    allowed: ['admin', 'sales_rep'],
+    request: () => ({ url: '/api/orders', payload: { customer: { name: 'ACME' }, items: [{ sku, quantity: 2 }] } }),
+  },
+  {
+    method: 'POST',
+    route: '/api/orders/{id}/confirm',
+    allowed: ['admin'],
+    request: async (app) => ({
+      url: `/api/orders/${(await orderIn(app, 'created', { skus: [sku], salesRep: rep })).order_id}/confirm`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/api/orders/{id}/ship',
+    allowed: ['admin'],
+    request: async (app) => ({
+      url: `/api/orders/${(await orderIn(app, 'confirmed', { skus: [sku], salesRep: rep })).order_id}/ship`,
+      payload: { carrier: 'DHL', tracking_number: 'JD0001' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/api/orders/{id}/deliver',
+    allowed: ['admin'],
+    request: async (app) => ({
+      url: `/api/orders/${(await orderIn(app, 'shipped', { skus: [sku], salesRep: rep })).order_id}/deliver`,
+    }),
+  },
+  {
+    // A sales rep may cancel its own orders while they are created (the order here is the rep's).
+    method: 'POST',
+    route: '/api/orders/{id}/cancel',
+    allowed: ['admin', 'sales_rep'],
+    request: async (app) => ({
+      url: `/api/orders/${(await orderIn(app, 'created', { skus: [sku], salesRep: rep })).order_id}/cancel`,
+      payload: { reason: 'customer changed their mind' },
+    }),
+  },
 ]
 
 /** Routes anyone may call without a token. */
 const PUBLIC_ROUTES = ['POST /api/auth/token']
 
+const tokens = {} as Record<Role, string>
+
 describe('role matrix: each role against each /api route', () => {
   let app: FastifyInstance
-  const tokens = {} as Record<Role, string>
   let n = 0
 
   beforeAll(async () => {
     ;({ app } = await buildTestApp())
     for (const role of ROLES) tokens[role] = await tokenFor(app, role)
+    sku = (await createSku(app)).sku
   })
   afterAll(async () => {
     await app.close()

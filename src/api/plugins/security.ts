@@ -32,6 +32,9 @@ export default fp(
     }
 
     app.addHook('preValidation', async (request) => {
+      // A command without a body (e.g. POST …/confirm) is an empty object, so it validates
+      // like one: no special cases per route, and required fields are still named.
+      if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {}
       const errors = [...operatorKeys(request.body, 'body'), ...operatorKeys(request.query, 'querystring')]
       if (errors.length > 0)
         throw new ValidationError('REQUEST.FORBIDDEN_KEY', 'Keys may not start with "$" or contain "."', errors)

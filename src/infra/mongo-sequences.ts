@@ -1,0 +1,33 @@
+import { type Db, MongoServerError } from 'mongodb'
+import { type Sequences, coalescingSequences } from './sequence.js'
+
+interface CounterDocument {
+  _id: string
+  seq: number
+}
+
+/**
+ * Counters in the `counters` collection: `findOneAndUpdate` + `$inc`, atomic on MongoDB.
+ * FerretDB v1 runs the same command as read-then-write, so under concurrency it can hand
+ * a value out twice: callers must claim what they get with a unique insert and ask again
+ * when the claim fails (orders claim their number with the order stream's first event).
+ */
+export function mongoSequences(db: Db): Sequences {
+  const counters = db.collection<CounterDocument>('counters')
+  return coalescingSequences(async (name, count) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counter = await counters.findOneAndUpdate(
+          { _id: name },
+          { $inc: { seq: count } },
+          { upsert: true, returnDocument: 'after' },
+        )
+        if (!counter) throw new Error(`counter ${name} was not returned`)
+        return counter.seq
+      } catch (error) {
+        // Two first-ever upserts can race to insert the document; the loser just retries.
+        if (!(error instanceof MongoServerError && error.code === 11000) || attempt >= 3) throw error
+      }
+    }
+  })
+}
