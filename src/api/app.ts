@@ -7,6 +7,7 @@ import { createLogger } from '../infra/logger.js'
 import configPlugin from './plugins/config.js'
 import authPlugin from './plugins/auth.js'
 import commandsPlugin from './plugins/commands.js'
+import projectionsPlugin from './plugins/projections.js'
 import docsPlugin from './plugins/docs.js'
 import eventStorePlugin from './plugins/event-store.js'
 import mongoPlugin from './plugins/mongo.js'
@@ -15,9 +16,13 @@ import redisPlugin from './plugins/redis.js'
 import securityPlugin from './plugins/security.js'
 import usersPlugin from './plugins/users.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
+import adminProjectionRoutes from './routes/admin-projections.js'
 import authRoutes from './routes/auth.js'
 import healthRoutes from './routes/health.js'
 import orderCommandRoutes from './routes/order-commands.js'
+import orderQueryRoutes from './routes/order-queries.js'
+import reportRoutes from './routes/reports.js'
+import skuQueryRoutes from './routes/sku-queries.js'
 import skuCommandRoutes from './routes/skus.js'
 import userRoutes from './routes/users.js'
 
@@ -103,11 +108,16 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
   await app.register(securityPlugin)
   await app.register(docsPlugin)
   await app.register(commandsPlugin)
+  await app.register(projectionsPlugin)
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(skuCommandRoutes)
   await app.register(orderCommandRoutes)
+  await app.register(orderQueryRoutes)
+  await app.register(skuQueryRoutes)
+  await app.register(reportRoutes)
+  await app.register(adminProjectionRoutes)
   if (extend) await app.register(extend)
   return app
 }

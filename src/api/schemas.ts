@@ -53,6 +53,14 @@ export const SkuView = Type.Object({
   updated_at: IsoDateTime,
 })
 
+export const OrderStatus = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('confirmed'),
+  Type.Literal('shipped'),
+  Type.Literal('delivered'),
+  Type.Literal('cancelled'),
+])
+
 /** An order (`OrderDocument`): the order.created fields plus lifecycle state. */
 export const OrderView = Type.Object({
   order_id: OrderId,
@@ -64,7 +72,7 @@ export const OrderView = Type.Object({
   tax_amount: Money,
   total_amount: Money,
   notes: Type.Optional(Type.String()),
-  status: Type.Union(['created', 'confirmed', 'shipped', 'delivered', 'cancelled'].map((s) => Type.Literal(s))),
+  status: OrderStatus,
   version: Type.Integer({ description: 'stream version: the ETag' }),
   position: Type.Integer({ description: 'global position of the last event applied' }),
   created_at: IsoDateTime,

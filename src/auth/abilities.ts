@@ -66,9 +66,13 @@ export function noAbility(): AppAbility {
   return createMongoAbility<AppAbility>([])
 }
 
-/** A plain object (e.g. an order's current state) tagged as a subject for instance checks. */
-export function inState<T extends OrderFields>(type: 'Order' | 'OrderHistory', state: T): T & ForcedSubject<typeof type> {
-  return asSubject(type, state)
+/**
+ * The fields the rules look at, copied from an order (its read-model document or decider
+ * state) and tagged as a subject for instance checks. A copy, because CASL tags the object
+ * it is given and stored documents are frozen.
+ */
+export function inState(type: 'Order' | 'OrderHistory', state: OrderFields): OrderFields & ForcedSubject<typeof type> {
+  return asSubject(type, { sales_rep: state.sales_rep, status: state.status })
 }
 
 /**

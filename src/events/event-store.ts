@@ -49,6 +49,8 @@ export interface EventStore {
   headPosition(): Promise<number>
   /** The commit a command id wrote, as a replayed result, or null. */
   findCommand(commandId: string): Promise<AppendResult | null>
+  /** Calls `listener` with the last position of every commit this process writes; returns an unsubscribe. */
+  onAppended(listener: (position: number) => void): () => void
 }
 
 export interface EventStoreOptions {
@@ -68,6 +70,7 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
   const now = options.now ?? (() => new Date())
   const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
   const write = createCommitWriter(log, options.beforeInsert ? { beforeInsert: options.beforeInsert } : {})
+  const listeners = new Set<(position: number) => void>()
 
   async function append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
     validate(stream, events, opts)
@@ -86,7 +89,7 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
       correlation_id: opts.correlationId,
       ...(opts.causationId === undefined ? {} : { causation_id: opts.causationId }),
     }
-    return new Promise<AppendResult>((resolve, reject) => {
+    const result = await new Promise<AppendResult>((resolve, reject) => {
       write({
         stream,
         expected: opts.expectedVersion ?? 'any',
@@ -99,6 +102,8 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
         reject,
       })
     })
+    if (!result.replayed) for (const listener of listeners) listener(result.position)
+    return result
   }
 
   async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<StoredEvent[]> {
@@ -124,7 +129,12 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
     return commit && resultOf(commit, true)
   }
 
-  return { append, readStream, readAll, findCommand, headPosition: () => log.lastPosition() }
+  function onAppended(listener: (position: number) => void): () => void {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
+
+  return { append, readStream, readAll, findCommand, onAppended, headPosition: () => log.lastPosition() }
 }
 
 function validate(stream: string, events: readonly NewEvent[], opts: AppendOptions): void {

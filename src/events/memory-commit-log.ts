@@ -1,3 +1,4 @@
+import { deepFreeze } from '../shared/freeze.js'
 import {
   type CommitDocument,
   type CommitLog,
@@ -90,14 +91,6 @@ export class MemoryCommitLog implements CommitLog {
     }
     return low
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const item of Object.values(value)) deepFreeze(item)
-    Object.freeze(value)
-  }
-  return value
 }
 
 /** Inserts in order; almost always at the end. */

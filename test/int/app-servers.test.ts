@@ -24,7 +24,7 @@ describe.skipIf(!mongoUri || !redisUri)('the app on MongoDB and Redis', () => {
     const app = await start()
     const ready = await app.inject({ url: '/health/ready' })
     expect(ready.statusCode).toBe(200)
-    expect(ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', redis: 'ok' } })
+    expect(ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', redis: 'ok', projections: 'ok' } })
   })
 
   it('creates the event store indexes at start-up, and a second start-up is harmless', async () => {

@@ -35,3 +35,23 @@ export function startProcess(entry: string, env: Record<string, string>): Servic
   })
   return { child, url, output: () => output, exited }
 }
+
+/** Runs a TypeScript entry file to completion; resolves with its exit code and all it printed. */
+export function runToExit(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      resolve({ code, output })
+    })
+  })
+}

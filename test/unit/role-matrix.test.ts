@@ -113,6 +113,58 @@ const routes: RouteCase[] = [
       payload: { reason: 'customer changed their mind' },
     }),
   },
+  {
+    method: 'GET',
+    route: '/api/orders',
+    allowed: ['admin', 'sales_rep', 'auditor'],
+    request: () => ({ url: '/api/orders?limit=5' }),
+  },
+  {
+    // The rep's own order: every role may read it (another rep's would be a 404 for a rep).
+    method: 'GET',
+    route: '/api/orders/{id}',
+    allowed: ['admin', 'sales_rep', 'auditor'],
+    request: async (app) => {
+      const order = await orderIn(app, 'created', { skus: [sku], salesRep: rep })
+      return { url: `/api/orders/${order.order_id}?min_position=${order.position}` }
+    },
+  },
+  {
+    method: 'GET',
+    route: '/api/orders/{id}/history',
+    allowed: ['admin', 'sales_rep', 'auditor'],
+    request: async (app) => ({
+      url: `/api/orders/${(await orderIn(app, 'confirmed', { skus: [sku], salesRep: rep })).order_id}/history`,
+    }),
+  },
+  {
+    method: 'GET',
+    route: '/api/skus',
+    allowed: ['admin', 'sales_rep', 'auditor'],
+    request: () => ({ url: '/api/skus?active=true' }),
+  },
+  {
+    method: 'GET',
+    route: '/api/skus/{sku}',
+    allowed: ['admin', 'sales_rep', 'auditor'],
+    request: async (app) => {
+      const created = await createSku(app)
+      return { url: `/api/skus/${created.sku}?min_position=${created.position}` }
+    },
+  },
+  {
+    method: 'GET',
+    route: '/api/reports/summaries',
+    allowed: ['admin', 'auditor'],
+    request: () => ({ url: '/api/reports/summaries?from=2026-01-01&to=2026-02-01&granularity=day' }),
+  },
+  { method: 'GET', route: '/api/admin/projections', allowed: ['admin'], request: () => ({ url: '/api/admin/projections' }) },
+  {
+    method: 'POST',
+    route: '/api/admin/projections/{name}/rebuild',
+    allowed: ['admin'],
+    request: () => ({ url: '/api/admin/projections/skus/rebuild' }),
+  },
 ]
 
 /** Routes anyone may call without a token. */

@@ -1,4 +1,4 @@
-// Command ferretdb runs FerretDB v1 (MongoDB wire protocol on SQLite) for the test suites.
+// Command ferretdb runs FerretDB v1 (MongoDB wire protocol on SQLite or PostgreSQL) for the test suites.
 //
 // It embeds the github.com/FerretDB/FerretDB/ferretdb package instead of building
 // cmd/ferretdb, whose module lacks build/version/version.txt and panics at start.
@@ -19,21 +19,30 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
-	dir := flag.String("dir", "", "SQLite data directory (required; created if missing)")
+	dir := flag.String("dir", "", "SQLite data directory (required unless -postgresql-url is given; created if missing)")
+	postgresURL := flag.String("postgresql-url", "", "use the PostgreSQL backend with this database URL instead of SQLite")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn, error")
 	flag.Parse()
 
-	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "ferretdb: -dir is required")
+	config := &ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: *listen}}
+	switch {
+	case *postgresURL != "":
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *postgresURL
+	case *dir != "":
+		abs, err := filepath.Abs(*dir)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o700)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ferretdb: data directory: %v\n", err)
+			os.Exit(1)
+		}
+		config.Handler = "sqlite"
+		config.SQLiteURL = "file:" + abs + "/"
+	default:
+		fmt.Fprintln(os.Stderr, "ferretdb: -dir or -postgresql-url is required")
 		os.Exit(2)
-	}
-	abs, err := filepath.Abs(*dir)
-	if err == nil {
-		err = os.MkdirAll(abs, 0o700)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ferretdb: data directory: %v\n", err)
-		os.Exit(1)
 	}
 
 	var level slog.Level
@@ -41,14 +50,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "ferretdb: -log-level: %v\n", err)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	config.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
-	})
+	f, err := ferretdb.New(config)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
 		os.Exit(1)

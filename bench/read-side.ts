@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto'
+import { buildApp } from '../src/api/app.js'
+import { loadConfig } from '../src/infra/config.js'
+import { load, startBenchServer } from './http.js'
+import { type Row, format, perSecond, printTable } from './report.js'
+import { benchMongo } from './servers.js'
+
+/** Rebuild throughput (memory and MongoDB wire) and list latency at page 1 vs page 200 over 100 000 orders. */
+export async function benchReadSide(): Promise<void> {
+  const rows: Row[] = []
+  rows.push(await rebuildRate('memory', undefined, 20_000))
+  const mongo = benchMongo()
+  try {
+    rows.push(
+      await rebuildRate(
+        'MongoDB wire (FerretDB)',
+        `${mongo.uri.replace(/\/$/, '')}/bench_${randomBytes(4).toString('hex')}`,
+        1000,
+      ),
+    )
+  } finally {
+    mongo.stop()
+  }
+  printTable('Rebuilding the orders projection from position 0', rows)
+
+  const server = await startBenchServer('bench/queries-server.ts')
+  const { port, token, page200 } = server.hello as { port: number; token: string; page200: string }
+  try {
+    const page = (query: string) =>
+      load({
+        url: `http://127.0.0.1:${port}/api/orders?limit=50${query}`,
+        headers: { authorization: `Bearer ${token}` },
+        connections: 10,
+        seconds: 8,
+      })
+    await page('') // warm-up
+    const first = await page('')
+    const deep = await page(`&cursor=${page200}`)
+    printTable('GET /api/orders over 100 000 orders (embedded, 10 connections, 8 s each; target: p99 ratio <= 1.5)', [
+      {
+        what: 'page 200 (cursor), p99',
+        figure: `${deep.p99} ms`,
+        baseline: `${first.p99} ms page 1`,
+        ratio: deep.p99 / Math.max(first.p99, 1),
+      },
+      {
+        what: 'page 200 (cursor), throughput',
+        figure: format(deep.requestsPerSecond, 'req/s'),
+        baseline: `${format(first.requestsPerSecond, 'req/s')} page 1`,
+        ratio: deep.requestsPerSecond / first.requestsPerSecond,
+      },
+    ])
+  } finally {
+    await server.stop()
+  }
+}
+
+async function rebuildRate(what: string, mongodbUri: string | undefined, orders: number): Promise<Row> {
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ADMIN_EMAIL: 'admin@bench.local',
+    ADMIN_PASSWORD: 'bench-admin-password',
+    ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
+  })
+  const app = await buildApp({ config, announce: () => undefined })
+  try {
+    const context = { actor: 'admin@bench.local', correlationId: 'bench' }
+    const principal = { sub: 'admin@bench.local', role: 'admin' as const }
+    const { sku } = await app.skuCommands.create(
+      { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
+      context,
+    )
+    const batch = 50
+    for (let i = 0; i < orders; i += batch) {
+      await Promise.all(
+        Array.from({ length: Math.min(batch, orders - i) }, (_, j) =>
+          app.orderCommands.place(
+            { customer: { name: `C${i + j}` }, items: [{ sku: sku.sku, quantity: 1 }] },
+            principal,
+            context,
+          ),
+        ),
+      )
+    }
+    const head = await app.eventStore.headPosition()
+    const start = performance.now()
+    const { generation } = await app.projections.rebuild('orders')
+    for (;;) {
+      const status = (await app.projections.status()).find((p) => p.name === 'orders')
+      if (status?.generation === generation || (status?.rebuild?.position ?? 0) >= head) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const ms = performance.now() - start
+    return {
+      what: `${what}: ${head.toLocaleString('en-US')} events`,
+      figure: format(perSecond(head, ms), 'events/s'),
+      baseline: `${(ms / 1000).toFixed(2)} s`,
+    }
+  } finally {
+    await app.close()
+  }
+}

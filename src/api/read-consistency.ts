@@ -1,0 +1,30 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import Type from 'typebox'
+import type { ProjectionName } from '../projections/projection.js'
+
+/** `?min_position=N`: read-your-writes on demand. */
+export const MinPosition = Type.Optional(
+  Type.Integer({
+    minimum: 0,
+    description: 'wait (up to 2 s) until the read model has processed this position (from a command response)',
+  }),
+)
+
+const WAIT_MS = 2000
+
+/**
+ * Waits (bounded) for the read model to reach `minPosition`, then says where it is in
+ * `X-Read-Model-Position`: a client whose position is higher knows the answer is behind.
+ */
+export async function atReadModelPosition(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  name: ProjectionName,
+  minPosition: number | undefined,
+): Promise<void> {
+  const position =
+    minPosition === undefined
+      ? app.projections.position(name)
+      : (await app.projections.waitFor(name, minPosition, WAIT_MS)).position
+  void reply.header('x-read-model-position', String(position))
+}

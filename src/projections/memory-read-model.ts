@@ -1,0 +1,144 @@
+import { guard } from '@ucast/mongo2js'
+import { deepFreeze } from '../shared/freeze.js'
+import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
+
+/**
+ * Read models in memory. Each collection is kept ordered by its sort field, so a page
+ * after a cursor costs a binary search plus the documents it looks at, whatever the
+ * page's depth. Filters are MongoDB query documents, evaluated with @ucast/mongo2js.
+ * Stored documents are frozen and handed out as they are.
+ */
+export class MemoryReadModelStore implements ReadModelStore {
+  private readonly collections = new Map<string, MemoryCollection<ReadModelDocument>>()
+
+  collection<T extends ReadModelDocument>(name: string, sort: string): ReadModelCollection<T> {
+    let collection = this.collections.get(name)
+    if (!collection) {
+      collection = new MemoryCollection(sort)
+      this.collections.set(name, collection)
+    }
+    return collection as unknown as ReadModelCollection<T>
+  }
+}
+
+class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
+  private readonly byId = new Map<string, T>()
+  /** Every document, ascending by the sort field (ties by `_id`). */
+  private readonly ordered: T[] = []
+
+  constructor(private readonly sort: string) {}
+
+  get(id: string): Promise<T | null> {
+    return Promise.resolve(this.byId.get(id) ?? null)
+  }
+
+  list(filters: readonly Filter[], options: ListOptions): Promise<T[]> {
+    if (options.sort !== this.sort) throw new Error(`memory collection is ordered by ${this.sort}, not ${options.sort}`)
+    const tests = filters.map((f) => guard(f as never) as (doc: unknown) => boolean)
+    const found: T[] = []
+    const step = options.descending ? -1 : 1
+    let i =
+      options.after === undefined
+        ? options.descending
+          ? this.ordered.length - 1
+          : 0
+        : options.descending
+          ? this.firstAtOrAbove(options.after) - 1
+          : this.firstAbove(options.after)
+    for (; i >= 0 && i < this.ordered.length && found.length < options.limit; i += step) {
+      const doc = this.ordered[i] as T
+      if (tests.every((test) => test(doc))) found.push(doc)
+    }
+    return Promise.resolve(found)
+  }
+
+  putGuarded(doc: T): Promise<boolean> {
+    const current = this.byId.get(doc._id)
+    if (current && current.last_position >= doc.last_position) return Promise.resolve(false)
+    this.replace(current, deepFreeze(structuredClone(doc)))
+    return Promise.resolve(true)
+  }
+
+  incGuarded(
+    id: string,
+    position: number,
+    inc: Record<string, number>,
+    init: Omit<T, '_id' | 'last_position'>,
+  ): Promise<boolean> {
+    const current = this.byId.get(id)
+    if (current && current.last_position >= position) return Promise.resolve(false)
+    const base = (current ?? { ...structuredClone(init), _id: id }) as unknown as Record<string, unknown>
+    const before = (current ?? {}) as Record<string, unknown>
+    const next: Record<string, unknown> = { ...base, last_position: position }
+    // As in MongoDB (`$setOnInsert` cannot touch `$inc` fields): incremented fields start at 0.
+    for (const [field, amount] of Object.entries(inc)) next[field] = ((before[field] as number | undefined) ?? 0) + amount
+    this.replace(current, deepFreeze(next as T))
+    return Promise.resolve(true)
+  }
+
+  ensureIndexes(_indexes: IndexSpec[]): Promise<void> {
+    return Promise.resolve()
+  }
+
+  /** Empties the collection; handles taken before keep working on it, as with MongoDB. */
+  drop(): Promise<void> {
+    this.byId.clear()
+    this.ordered.length = 0
+    return Promise.resolve()
+  }
+
+  private replace(current: T | undefined, next: T): void {
+    if (current) this.ordered.splice(this.indexOf(current), 1)
+    this.byId.set(next._id, next)
+    this.ordered.splice(this.insertionPoint(next), 0, next)
+  }
+
+  private key(doc: T): number {
+    return (doc as unknown as Record<string, number>)[this.sort] ?? 0
+  }
+
+  private compare(a: T, b: T): number {
+    return this.key(a) - this.key(b) || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0)
+  }
+
+  private insertionPoint(doc: T): number {
+    let low = 0
+    let high = this.ordered.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.compare(this.ordered[mid] as T, doc) < 0) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  private indexOf(doc: T): number {
+    const i = this.insertionPoint(doc)
+    if (this.ordered[i]?._id !== doc._id) throw new Error(`memory collection lost track of ${doc._id}`)
+    return i
+  }
+
+  /** Index of the first document whose sort value is >= `value`. */
+  private firstAtOrAbove(value: number): number {
+    let low = 0
+    let high = this.ordered.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.key(this.ordered[mid] as T) < value) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  /** Index of the first document whose sort value is > `value`. */
+  private firstAbove(value: number): number {
+    let low = 0
+    let high = this.ordered.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.key(this.ordered[mid] as T) <= value) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+}

@@ -1,0 +1,38 @@
+import { type Collection, type Db, MongoServerError } from 'mongodb'
+import { ensureIndexes } from '../infra/mongo-indexes.js'
+import type { LeaseRecord, LeaseStore } from './leases.js'
+
+/** Leases in the `leases` collection (`_id` = `<name>#<token>`). */
+export class MongoLeaseStore implements LeaseStore {
+  private readonly leases: Collection<LeaseRecord>
+
+  constructor(db: Db) {
+    this.leases = db.collection<LeaseRecord>('leases')
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await ensureIndexes(this.leases, [{ key: { name: 1, token: -1 }, name: 'name_token' }])
+  }
+
+  latest(name: string): Promise<LeaseRecord | null> {
+    return this.leases.findOne({ name }, { sort: { token: -1 } })
+  }
+
+  async insert(record: LeaseRecord): Promise<boolean> {
+    try {
+      await this.leases.insertOne(record)
+      return true
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === 11000) return false
+      throw error
+    }
+  }
+
+  async update(id: string, fields: Partial<Pick<LeaseRecord, 'expires_at' | 'position'>>): Promise<void> {
+    await this.leases.updateOne({ _id: id }, { $set: fields })
+  }
+
+  async prune(name: string, belowToken: number): Promise<void> {
+    await this.leases.deleteMany({ name, token: { $lt: belowToken } })
+  }
+}

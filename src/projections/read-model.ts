@@ -1,0 +1,50 @@
+/**
+ * The storage port of read models: collections of documents that projections write with
+ * *guarded* single-document updates (applied only if the document has not seen that
+ * position yet, so replaying events is a no-op) and queries read with filters and cursors.
+ * Adapters: MongoDB (`mongo-read-model.ts`) and memory (`memory-read-model.ts`).
+ */
+
+/** A MongoDB query document; memory adapters evaluate the same documents. */
+export type Filter = Record<string, unknown>
+
+export interface ReadModelDocument {
+  _id: string
+  /** Global position of the last event applied to this document (the idempotency guard). */
+  last_position: number
+}
+
+export interface ListOptions {
+  /** A numeric field to sort on (e.g. `created_position`). */
+  sort: string
+  descending: boolean
+  /** Exclusive cursor on the sort field: only documents past it in sort order. */
+  after?: number
+  limit: number
+}
+
+export interface IndexSpec {
+  name: string
+  key: Record<string, 1 | -1>
+  unique?: boolean
+}
+
+export interface ReadModelCollection<T extends ReadModelDocument> {
+  get(id: string): Promise<T | null>
+  /** Documents matching every filter, in sort order, after the cursor. */
+  list(filters: readonly Filter[], options: ListOptions): Promise<T[]>
+  /** Replaces (or inserts) the document unless it already has `last_position` >= the new one's. */
+  putGuarded(doc: T): Promise<boolean>
+  /**
+   * Adds `inc` to numeric fields and sets `last_position` unless the document has already
+   * seen `position`; a missing document is created from `init` first (fields in `inc` start at 0).
+   */
+  incGuarded(id: string, position: number, inc: Record<string, number>, init: Omit<T, '_id' | 'last_position'>): Promise<boolean>
+  ensureIndexes(indexes: IndexSpec[]): Promise<void>
+  drop(): Promise<void>
+}
+
+export interface ReadModelStore {
+  /** A collection by name; `sort` names the numeric field memory adapters keep it ordered by. */
+  collection<T extends ReadModelDocument>(name: string, sort: string): ReadModelCollection<T>
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto'
+import type { StoredEvent } from '../events/envelope.js'
+import type { EventStore } from '../events/event-store.js'
+import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease } from './leases.js'
+
+/** Events handed to the handler at a time; the lease is renewed and the checkpoint written between them. */
+const CHUNK = 50
+
+/** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
+export type BatchHandler = (events: StoredEvent[], lease: HeldLease) => Promise<void>
+
+export interface SubscriptionOptions {
+  /** Consumer name: also the lease and checkpoint name. */
+  name: string
+  store: EventStore
+  leases: LeaseStore
+  handle: BatchHandler
+  /** Identifies this process in the lease (default: a random id). */
+  holder?: string
+  batchSize?: number
+  /** How often to look for new events when not woken (default 250 ms). */
+  pollMs?: number
+  /** How often to try for the lease while another instance holds it (default 1 s). */
+  acquireEveryMs?: number
+  leaseTtlMs?: number
+  /** Registers a wake-up for new events (e.g. the event store's `onAppended`); returns an unsubscribe. */
+  wake?: (listener: () => void) => () => void
+  onError?: (error: unknown) => void
+  now?: () => number
+}
+
+export interface Subscription {
+  readonly name: string
+  /** True while this process holds the lease and processes events. */
+  readonly active: boolean
+  /** The checkpoint of this subscription while active (else the last one it saw). */
+  readonly position: number
+  /** Resolves true once the checkpoint reaches `position`, or false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean>
+  /** Stops after the batch in hand, checkpoints, and releases the lease. */
+  stop(): Promise<void>
+}
+
+/**
+ * The catch-up subscription (DESIGN §5), one mechanism for every consumer: take the
+ * consumer's lease, read `readAll` from its checkpoint in position order, hand each batch
+ * to the handler, checkpoint, repeat; once caught up, poll (woken early by `wake`).
+ * Losing the lease (expiry, a takeover) sends it back to waiting for the lease.
+ */
+export function startSubscription(options: SubscriptionOptions): Subscription {
+  const holder = options.holder ?? randomUUID()
+  const batchSize = options.batchSize ?? 500
+  const pollMs = options.pollMs ?? 250
+  const acquireEveryMs = options.acquireEveryMs ?? 1000
+  const ttlMs = options.leaseTtlMs ?? 10_000
+  const now = options.now ?? Date.now
+
+  const state = { stopping: false }
+  /** Read through a call: the flag changes while this function awaits. */
+  const stopped = () => state.stopping
+  let current: HeldLease | null = null
+  let position = 0
+  let wakeUp: (() => void) | undefined
+  const waiters = new Set<() => void>()
+  const unsubscribe = options.wake?.(() => wakeUp?.())
+
+  /** Sleeps up to `ms`, ending early on a wake-up or stop. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        wakeUp = undefined
+        resolve()
+      }
+      wakeUp = done
+    })
+
+  const advanced = (next: number) => {
+    position = next
+    for (const waiter of waiters) waiter()
+  }
+
+  async function holdAndProcess(lease: HeldLease): Promise<void> {
+    current = lease
+    advanced(lease.position)
+    let renewedAt = now()
+    const keepLease = async () => {
+      if (now() - renewedAt < ttlMs / 3) return
+      await lease.renew()
+      renewedAt = now()
+    }
+    while (!state.stopping) {
+      await keepLease()
+      const { events } = await options.store.readAll({ after: lease.position, limit: batchSize })
+      if (events.length === 0) {
+        await pause(pollMs)
+        continue
+      }
+      // Work between two renewals is bounded by one chunk, so a slow store (a long catch-up
+      // under load) does not outlive the lease; a handler that hangs still loses it.
+      for (let i = 0; i < events.length && !stopped(); i += CHUNK) {
+        const chunk = events.slice(i, i + CHUNK)
+        if (!lease.valid()) throw new LeaseLostError(lease.name)
+        await options.handle(chunk, lease)
+        const last = chunk.at(-1)?.position ?? lease.position
+        await lease.checkpoint(last)
+        advanced(last)
+        await keepLease()
+      }
+      // With an in-memory store every step above is a resolved promise: yield to I/O between
+      // batches, or a long catch-up would hold the event loop until it is done.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  const running = (async () => {
+    while (!state.stopping) {
+      let lease: HeldLease | null = null
+      try {
+        lease = await acquireLease(options.leases, options.name, { holder, ttlMs, now })
+        if (!lease) {
+          const latest = await options.leases.latest(options.name)
+          if (latest) advanced(Math.max(position, latest.position))
+          await pause(acquireEveryMs)
+          continue
+        }
+        await holdAndProcess(lease)
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) options.onError?.(error)
+        await pause(acquireEveryMs)
+      } finally {
+        current = null
+        if (lease && stopped()) await lease.release().catch(() => undefined)
+      }
+    }
+  })()
+
+  return {
+    name: options.name,
+    get active() {
+      return current?.valid() ?? false
+    },
+    get position() {
+      return position
+    },
+    waitFor(target: number, timeoutMs: number): Promise<boolean> {
+      if (position >= target) return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const check = () => {
+          if (position < target) return
+          cleanup()
+          resolve(true)
+        }
+        const timer = setTimeout(() => {
+          cleanup()
+          resolve(false)
+        }, timeoutMs)
+        const cleanup = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
+        waiters.add(check)
+      })
+    },
+    async stop() {
+      state.stopping = true
+      wakeUp?.()
+      unsubscribe?.()
+      await running
+    },
+  }
+}

@@ -1,0 +1,126 @@
+import type { EventData } from '../events/catalog.js'
+import type { StoredEvent } from '../events/envelope.js'
+import type { EventStore } from '../events/event-store.js'
+import { assertHeld } from './leases.js'
+import type { ProjectionDefinition } from './projection.js'
+import type { ReadModelCollection, ReadModelStore } from './read-model.js'
+
+/** Buckets are UTC quarter-hours, so every time zone's hours, days and months (even +05:45) are exact sums of them. */
+export const BUCKET_MS = 15 * 60 * 1000
+
+/** The row of all SKUs of a (bucket, sales rep): order-level figures. */
+export const ALL_SKUS = '*'
+
+export interface SummaryCounters {
+  order_count: number
+  items_sold: number
+  subtotal: number
+  tax_amount: number
+  total_amount: number
+  cancelled_count: number
+  cancelled_amount: number
+}
+
+/**
+ * One row per (quarter-hour of order creation, sales rep, SKU), plus one per (quarter-hour,
+ * sales rep) with `sku: "*"` holding order-level figures (an order with three SKUs counts
+ * once there, and once in each SKU's row). A cancellation counts against the bucket of the
+ * order's creation.
+ */
+export type SummaryRow = SummaryCounters & { _id: string; last_position: number; bucket: number; sales_rep: string; sku: string }
+
+export const summariesCollection = (readModels: ReadModelStore, generation: number): ReadModelCollection<SummaryRow> =>
+  readModels.collection<SummaryRow>(`order_summaries_v${generation}`, 'bucket')
+
+export const bucketOf = (iso: string) => Math.floor(Date.parse(iso) / BUCKET_MS) * BUCKET_MS
+
+/** The `order_summaries` read model: sums per quarter-hour × sales rep × SKU. */
+export const summariesProjection: ProjectionDefinition = {
+  name: 'summaries',
+  generation(readModels, generation, store) {
+    const rows = summariesCollection(readModels, generation)
+
+    const add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) =>
+      rows.incGuarded(`${bucket}|${salesRep}|${sku}`, position, counters, {
+        bucket,
+        sales_rep: salesRep,
+        sku,
+        order_count: 0,
+        items_sold: 0,
+        subtotal: 0,
+        tax_amount: 0,
+        total_amount: 0,
+        cancelled_count: 0,
+        cancelled_amount: 0,
+      })
+
+    async function created(order: EventData<'order.created'>, at: string, position: number) {
+      const bucket = bucketOf(at)
+      const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
+      await add(bucket, order.sales_rep, ALL_SKUS, position, {
+        order_count: 1,
+        items_sold: itemsSold,
+        subtotal: order.subtotal,
+        tax_amount: order.tax_amount,
+        total_amount: order.total_amount,
+      })
+      for (const [sku, line] of linesBySku(order)) {
+        await add(bucket, order.sales_rep, sku, position, { order_count: 1, ...line })
+      }
+    }
+
+    async function cancelled(event: StoredEvent) {
+      const creation = await orderCreation(store, event)
+      if (!creation) return
+      const { order, at } = creation
+      const bucket = bucketOf(at)
+      await add(bucket, order.sales_rep, ALL_SKUS, event.position, { cancelled_count: 1, cancelled_amount: order.total_amount })
+      for (const [sku, line] of linesBySku(order)) {
+        await add(bucket, order.sales_rep, sku, event.position, { cancelled_count: 1, cancelled_amount: line.total_amount })
+      }
+    }
+
+    return {
+      ensureIndexes: () =>
+        rows.ensureIndexes([
+          { name: 'by_bucket', key: { bucket: 1 } },
+          { name: 'by_sku_bucket', key: { sku: 1, bucket: 1 } },
+        ]),
+      async apply(events, lease) {
+        for (const event of events) {
+          assertHeld(lease)
+          if (event.type === 'order.created')
+            await created(event.data as EventData<'order.created'>, event.metadata.timestamp, event.position)
+          else if (event.type === 'order.cancelled') await cancelled(event)
+        }
+      },
+      drop: () => rows.drop(),
+    }
+  },
+}
+
+/** Per SKU of an order: quantity and line amounts (a SKU appears once per order, but sum to be safe). */
+function linesBySku(
+  order: EventData<'order.created'>,
+): Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }> {
+  const lines = new Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }>()
+  for (const item of order.items) {
+    const line = lines.get(item.sku) ?? { items_sold: 0, subtotal: 0, tax_amount: 0, total_amount: 0 }
+    line.items_sold += item.quantity
+    line.subtotal += item.line_subtotal
+    line.tax_amount += item.line_tax
+    line.total_amount += item.line_total
+    lines.set(item.sku, line)
+  }
+  return lines
+}
+
+/** The cancelled order's creation, read from its stream (the source of truth). */
+async function orderCreation(
+  store: EventStore,
+  event: StoredEvent,
+): Promise<{ order: EventData<'order.created'>; at: string } | null> {
+  const [first] = await store.readStream(event.stream, { fromVersion: 1 })
+  if (first?.type !== 'order.created') return null
+  return { order: first.data as EventData<'order.created'>, at: first.metadata.timestamp }
+}

@@ -1,0 +1,105 @@
+import { type AppAbility, accessFilter, inState } from '../auth/abilities.js'
+import { ForbiddenError } from '../auth/errors.js'
+import type { EventStore } from '../events/event-store.js'
+import { type OrderDocument, type OrderStatus, orderFromEvents } from '../projections/order-document.js'
+import type { OrderReadModel } from '../projections/orders-projection.js'
+import type { Filter, ReadModelCollection } from '../projections/read-model.js'
+import { decodeCursor, encodeCursor } from '../shared/cursor.js'
+import { NotFoundError } from '../shared/errors.js'
+
+export interface OrderListFilter {
+  status?: OrderStatus
+  sales_rep?: string
+  sku?: string
+  /** ISO times: orders created at or after `from`, before `to`. */
+  from?: string
+  to?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+export interface HistoryEntry {
+  type: string
+  version: number
+  position: number
+  timestamp: string
+  actor: string
+  data: unknown
+}
+
+export type OrderQueries = ReturnType<typeof createOrderQueries>
+
+const notFound = (id: string) => new NotFoundError('ORDER.NOT_FOUND', `No order ${id}`)
+
+/**
+ * Reads of orders: lists and details from the `orders` read model, the state at a past
+ * time and the history from the event store. What a caller may see is decided by its
+ * CASL abilities, whose conditions become part of the query (a sales rep's list is
+ * filtered to its own orders by the database, not afterwards).
+ */
+export function createOrderQueries(deps: { orders: () => ReadModelCollection<OrderReadModel>; store: EventStore }) {
+  async function list(
+    ability: AppAbility,
+    filter: OrderListFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<OrderReadModel>> {
+    const access = accessFilter(ability, 'read', 'Order')
+    if (access === null) throw new ForbiddenError('Your role may not read orders')
+    const filters: Filter[] = [access]
+    if (filter.status) filters.push({ status: filter.status })
+    if (filter.sales_rep) filters.push({ sales_rep: filter.sales_rep.toLowerCase() })
+    if (filter.sku) filters.push({ skus: filter.sku })
+    if (filter.from !== undefined || filter.to !== undefined) {
+      filters.push({
+        created_at: {
+          ...(filter.from === undefined ? {} : { $gte: filter.from }),
+          ...(filter.to === undefined ? {} : { $lt: filter.to }),
+        },
+      })
+    }
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, { p: 'number' }).p
+    const found = await deps.orders().list(filters, {
+      sort: 'created_position',
+      descending: true,
+      limit: page.limit + 1,
+      ...(after === undefined ? {} : { after }),
+    })
+    const items = found.slice(0, page.limit)
+    const last = items.at(-1)
+    return { items, next_cursor: found.length > page.limit && last ? encodeCursor({ p: last.created_position }) : null }
+  }
+
+  async function get(ability: AppAbility, id: string): Promise<OrderReadModel> {
+    const order = await deps.orders().get(id)
+    if (!order || !ability.can('read', inState('Order', order))) throw notFound(id)
+    return order
+  }
+
+  /** The order as it was at `at`, folded from its events up to then; 404 if it did not exist yet. */
+  async function asOf(ability: AppAbility, id: string, at: Date): Promise<OrderDocument> {
+    const order = orderFromEvents(await deps.store.readStream(`order-${id}`, { until: at }))
+    if (!order || !ability.can('read', inState('Order', order))) throw notFound(id)
+    return order
+  }
+
+  /** The order's events, oldest first. */
+  async function history(ability: AppAbility, id: string): Promise<HistoryEntry[]> {
+    const events = await deps.store.readStream(`order-${id}`)
+    const order = orderFromEvents(events)
+    if (!order || !ability.can('read', inState('Order', order))) throw notFound(id)
+    if (!ability.can('read', inState('OrderHistory', order))) throw new ForbiddenError('Your role may not read order histories')
+    return events.map((e) => ({
+      type: e.type,
+      version: e.version,
+      position: e.position,
+      timestamp: e.metadata.timestamp,
+      actor: e.metadata.actor,
+      data: e.data,
+    }))
+  }
+
+  return { list, get, asOf, history }
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TEST_ADMIN, buildTestApp } from '../support/app.js'
+import { bearer, tokenFor } from '../support/auth.js'
+import { rebuildWhileBusy } from '../support/rebuild-scenario.js'
+import { type TestDatabase, createTestDatabase, mongoUri } from '../support/servers.js'
+
+describe.skipIf(!mongoUri)('zero-downtime rebuild on MongoDB (FerretDB)', () => {
+  let database: TestDatabase
+  let app: FastifyInstance
+  beforeAll(async () => {
+    database = await createTestDatabase('rebuild')
+    ;({ app } = await buildTestApp({ env: { MONGODB_URI: database.uri, API_RATE_LIMIT: '1000000/1m' } }))
+  })
+  afterAll(async () => {
+    await app.close()
+    await database.drop()
+  })
+
+  // FerretDB answers every non-_id query with a collection scan: the 20 clients pace themselves.
+  it('rebuilds orders while 20 clients query and orders keep arriving', { timeout: 180_000 }, async () => {
+    const { queries, ordersDuringRebuild } = await rebuildWhileBusy(app, { seedOrders: 60, clientPauseMs: 500 })
+    expect(queries).toBeGreaterThan(100)
+    expect(ordersDuringRebuild).toBeGreaterThan(0)
+  })
+
+  it('reports each projection; a second rebuild request while one runs joins it', async () => {
+    const admin = bearer(await tokenFor(app, 'admin', TEST_ADMIN.email))
+    const status = await app.inject({ url: '/api/admin/projections', headers: admin })
+    expect(status.json<{ name: string; state: string; lag: number }[]>().map((p) => p.name)).toEqual([
+      'orders',
+      'skus',
+      'summaries',
+    ])
+    const first = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
+    const second = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
+    expect(first.json()).toMatchObject({ name: 'summaries', state: 'rebuilding', already_running: false })
+    const generation = first.json<{ generation: number }>().generation
+    if (second.json<{ already_running: boolean }>().already_running) expect(second.json()).toMatchObject({ generation })
+    const collections = (await database.db.listCollections().toArray()).map((c) => c.name)
+    expect(collections).toEqual(expect.arrayContaining(['events', 'projections', 'leases', `order_summaries_v${generation}`]))
+  })
+})

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ordersCollection } from '../../src/projections/orders-projection.js'
+import { buildTestApp } from '../support/app.js'
+import { createSku, orderIn } from '../support/fixtures.js'
+import { runToExit } from '../support/process.js'
+import { eventually } from '../support/rebuild-scenario.js'
+import { type TestDatabase, createTestDatabase, mongoUri } from '../support/servers.js'
+
+describe.skipIf(!mongoUri)('npm run replay', () => {
+  let database: TestDatabase
+  let app: FastifyInstance
+  beforeAll(async () => {
+    database = await createTestDatabase('replay')
+    ;({ app } = await buildTestApp({ env: { MONGODB_URI: database.uri } }))
+  })
+  afterAll(async () => {
+    await app.close()
+    await database.drop()
+  })
+
+  it('rebuilds a projection into a new generation while the service runs, and the service switches to it', async () => {
+    const sku = (await createSku(app)).sku
+    const orders = await Promise.all([orderIn(app, 'shipped', { skus: [sku] }), orderIn(app, 'cancelled', { skus: [sku] })])
+    const { code, output } = await runToExit('src/cli/replay.ts', ['orders'], { MONGODB_URI: database.uri })
+    expect(code, output).toBe(0)
+    expect(output).toMatch(/orders: building generation 2/)
+    expect(output).toMatch(/done in [\d.]+ s: orders → generation 2 live/)
+
+    await eventually(
+      async () => {
+        await app.projections.refresh()
+        return app.projections.liveGeneration('orders') === 2
+      },
+      10_000,
+      'the service to read generation 2',
+    )
+    const rebuilt = await ordersCollection(app.readModels, 2).list([], {
+      sort: 'created_position',
+      descending: false,
+      limit: 100,
+    })
+    const byId = (a: { order_id: string }, b: { order_id: string }) => a.order_id.localeCompare(b.order_id)
+    expect(rebuilt.sort(byId).map((o) => [o.order_id, o.status])).toEqual(orders.sort(byId).map((o) => [o.order_id, o.status]))
+  })
+
+  it('refuses bad arguments and the embedded mode', async () => {
+    expect((await runToExit('src/cli/replay.ts', ['everything'], { MONGODB_URI: database.uri })).code).toBe(2)
+    const embedded = await runToExit('src/cli/replay.ts', ['orders'], {})
+    expect(embedded.code).toBe(2)
+    expect(embedded.output).toContain('replay needs MONGODB_URI')
+  })
+})
