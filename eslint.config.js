@@ -27,7 +27,17 @@ export default tseslint.config(
   },
   // Layering (DESIGN §2): api → commands/queries → events/projections → infra, never back up.
   {
-    files: ['src/commands/**', 'src/queries/**', 'src/events/**', 'src/projections/**', 'src/infra/**', 'src/shared/**'],
+    files: [
+      'src/commands/**',
+      'src/queries/**',
+      'src/events/**',
+      'src/projections/**',
+      'src/infra/**',
+      'src/shared/**',
+      'src/auth/**',
+      'src/users/**',
+      'src/realtime/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

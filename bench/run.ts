@@ -1,15 +1,17 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login, orders, reads. Without arguments, all of them.
+// in the same run. Sections: store, login, orders, reads, realtime. Without arguments, all of them.
 import { benchEventStore } from './event-store.js'
 import { benchLogin } from './login.js'
 import { benchOrdersApi } from './orders-api.js'
 import { benchReadSide } from './read-side.js'
+import { benchRealtime } from './realtime.js'
 
 const sections: Record<string, () => Promise<void>> = {
   store: benchEventStore,
   login: benchLogin,
   orders: benchOrdersApi,
   reads: benchReadSide,
+  realtime: benchRealtime,
 }
 
 const wanted = process.argv.slice(2)

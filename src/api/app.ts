@@ -8,9 +8,11 @@ import configPlugin from './plugins/config.js'
 import authPlugin from './plugins/auth.js'
 import commandsPlugin from './plugins/commands.js'
 import projectionsPlugin from './plugins/projections.js'
+import realtimePlugin from './plugins/realtime.js'
 import docsPlugin from './plugins/docs.js'
 import eventStorePlugin from './plugins/event-store.js'
 import mongoPlugin from './plugins/mongo.js'
+import notificationsPlugin from './plugins/notifications.js'
 import readinessPlugin from './plugins/readiness.js'
 import redisPlugin from './plugins/redis.js'
 import securityPlugin from './plugins/security.js'
@@ -103,12 +105,14 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
   await app.register(mongoPlugin)
   await app.register(redisPlugin)
   await app.register(eventStorePlugin)
+  await app.register(notificationsPlugin)
   await app.register(usersPlugin)
   await app.register(authPlugin)
   await app.register(securityPlugin)
   await app.register(docsPlugin)
   await app.register(commandsPlugin)
   await app.register(projectionsPlugin)
+  await app.register(realtimePlugin)
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)

@@ -31,6 +31,11 @@ export interface Principal {
   role: Role
 }
 
+/** A verified token: who, and when it expires (epoch ms). */
+export interface VerifiedToken extends Principal {
+  expiresAt: number
+}
+
 /**
  * The permission table of DESIGN §6, one block per role. Conditions are MongoDB queries
  * on the read model's fields, so list queries filter with them (`accessFilter`) and

@@ -26,6 +26,8 @@ export interface Config {
   instanceId: string
   admin: { email: string; password: string } | undefined
   redisStream: string
+  /** Entries the real-time stream keeps (`XADD … MAXLEN ~`): how far back clients can resume. */
+  redisStreamMaxLength: number
   /** Prefix of every other Redis key the service writes (rate limits, locks, leases). */
   redisKeyPrefix: string
   shutdownTimeoutMs: number
@@ -198,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
       /^[\w:.-]{1,128}$/,
       'must be 1-128 characters of letters, digits, ":", ".", "_" or "-"',
     ),
+    redisStreamMaxLength: integer(env, 'REDIS_STREAM_MAXLEN', 100_000, 100, 100_000_000),
     redisKeyPrefix: text(
       env,
       'REDIS_KEY_PREFIX',

@@ -33,6 +33,8 @@ export interface ProjectionManagerOptions {
   retireGraceMs?: number
   leaseTtlMs?: number
   pollMs?: number
+  /** Wakes subscriptions early when events were appended (default: this store's own appends). */
+  wake?: (listener: () => void) => () => void
   /** Also run the live generations (default true; the replay CLI only builds). */
   runLive?: boolean
   onError?: (error: unknown, context: string) => void
@@ -96,7 +98,7 @@ export function startProjectionManager(options: ProjectionManagerOptions) {
         leases: options.leases,
         holder: options.holder,
         handle: generation.apply,
-        wake: (listener) => options.store.onAppended(listener),
+        wake: options.wake ?? ((listener) => options.store.onAppended(listener)),
         ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
         ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
         onError: (error) => options.onError?.(error, id),

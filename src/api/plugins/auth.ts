@@ -1,4 +1,4 @@
-import jwt, { type TokenOrHeader } from '@fastify/jwt'
+import jwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -8,6 +8,7 @@ import {
   ROLES,
   type Role,
   type SubjectType,
+  type VerifiedToken,
   defineAbilityFor,
   noAbility,
 } from '../../auth/abilities.js'
@@ -44,13 +45,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     keyRing: KeyRing
     issueToken(user: User): Promise<IssuedToken>
+    /** Verifies a token (signature, claims, key by `kid`) and that its account is enabled and unchanged. */
+    verifyToken(token: string | undefined): Promise<VerifiedToken>
   }
 }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: { sub: string; role: Role }
-    user: Principal
   }
 }
 
@@ -68,17 +70,7 @@ export default fp(
     app.decorate('keyRing', keyRing)
 
     await app.register(jwt, {
-      secret: {
-        private: keyRing.signing.privateKeyPem,
-        public: (_request: FastifyRequest, token: TokenOrHeader) => {
-          const header = ('header' in token ? token.header : token) as { kid?: unknown }
-          const kid = header.kid
-          const key = typeof kid === 'string' ? keyRing.verification.get(kid) : undefined
-          if (!key) return Promise.reject(new AuthenticationError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key'))
-          return Promise.resolve(key)
-        },
-      },
-      decode: { complete: true },
+      secret: { private: keyRing.signing.privateKeyPem, public: keyRing.verification.get(keyRing.signing.kid) ?? '' },
       sign: {
         algorithm: 'RS256',
         kid: keyRing.signing.kid,
@@ -93,12 +85,6 @@ export default fp(
         requiredClaims: ['sub', 'role', 'iat', 'exp'],
         clockTolerance: 5000,
         cache: true,
-      },
-      formatUser: (payload) => {
-        if (typeof payload.sub !== 'string' || !(ROLES as readonly string[]).includes(payload.role)) {
-          throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject or role')
-        }
-        return { sub: payload.sub, role: payload.role }
       },
     })
 
@@ -121,6 +107,37 @@ export default fp(
       return account
     }
     app.users.onChange((email) => checked.delete(email))
+
+    /** One verification for every transport (HTTP, Socket.IO, WebSocket). */
+    async function verifyToken(token: string | undefined): Promise<VerifiedToken> {
+      if (!token) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
+      let payload: { sub?: unknown; role?: unknown; exp?: unknown }
+      try {
+        const decoded: { header?: { kid?: unknown } } | null = app.jwt.decode(token, { complete: true })
+        const kid = decoded?.header?.kid
+        // The key is chosen by `kid`; the algorithm is fixed (RS256), never taken from the token.
+        const key = typeof kid === 'string' ? keyRing.verification.get(kid) : undefined
+        if (!key) throw new AuthenticationError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key')
+        payload = app.jwt.verify(token, { key })
+      } catch (error) {
+        throw toAuthenticationError(error)
+      }
+      const { sub, role, exp } = payload
+      if (
+        typeof sub !== 'string' ||
+        typeof role !== 'string' ||
+        !(ROLES as readonly string[]).includes(role) ||
+        typeof exp !== 'number'
+      ) {
+        throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject, role or expiry')
+      }
+      const account = await currentAccount(sub)
+      if (account.disabled) throw new AuthenticationError('AUTH.USER_DISABLED', 'This account is disabled or no longer exists')
+      if (account.role !== role)
+        throw new AuthenticationError('AUTH.STALE_TOKEN', 'The account’s role has changed; request a new token')
+      return { sub, role: account.role, expiresAt: exp * 1000 }
+    }
+    app.decorate('verifyToken', verifyToken)
 
     app.decorateRequest('principal', null)
     app.decorateRequest('authFailure', null)
@@ -147,13 +164,8 @@ export default fp(
       const auth = request.routeOptions.config.auth
       if (auth === undefined || auth === 'public') return
       try {
-        const principal = await request.jwtVerify<Principal>()
-        const account = await currentAccount(principal.sub)
-        if (account.disabled) throw new AuthenticationError('AUTH.USER_DISABLED', 'This account is disabled or no longer exists')
-        if (account.role !== principal.role) {
-          throw new AuthenticationError('AUTH.STALE_TOKEN', 'The account’s role has changed; request a new token')
-        }
-        request.principal = principal
+        const { sub, role } = await verifyToken(bearerToken(request.headers.authorization))
+        request.principal = { sub, role }
       } catch (error) {
         request.authFailure = toAuthenticationError(error)
       }
@@ -172,15 +184,17 @@ export default fp(
   { name: 'auth', dependencies: ['config', 'users'] },
 )
 
+/** The token of `Authorization: Bearer <token>`; a malformed header is an invalid token. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (!match) throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The Authorization header must be "Bearer <token>"')
+  return match[1]
+}
+
 function toAuthenticationError(error: unknown): AuthenticationError {
   if (error instanceof AuthenticationError) return error
-  const code = (error as { code?: string }).code
-  switch (code) {
-    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
-      return new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
-    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
-      return new AuthenticationError('AUTH.TOKEN_EXPIRED', 'The token has expired; request a new one')
-    default:
-      return new AuthenticationError('AUTH.INVALID_TOKEN', 'The token is not valid')
-  }
+  return (error as { code?: string }).code === 'FAST_JWT_EXPIRED'
+    ? new AuthenticationError('AUTH.TOKEN_EXPIRED', 'The token has expired; request a new one')
+    : new AuthenticationError('AUTH.INVALID_TOKEN', 'The token is not valid')
 }

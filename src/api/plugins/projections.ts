@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { MemoryGenerationStore, MongoGenerationStore } from '../../projections/generations.js'
+import type { LeaseStore } from '../../projections/leases.js'
 import { MemoryLeaseStore } from '../../projections/memory-lease-store.js'
 import { MemoryReadModelStore } from '../../projections/memory-read-model.js'
 import { MongoLeaseStore } from '../../projections/mongo-lease-store.js'
@@ -19,6 +20,8 @@ declare module 'fastify' {
     projections: ProjectionManager
     /** Where read models live (tests and tools inspect generations through it). */
     readModels: ReadModelStore
+    /** Lease records of every singleton consumer (projections, the relay). */
+    leases: LeaseStore
     orderQueries: OrderQueries
     skuQueries: SkuQueries
     reportQueries: ReportQueries
@@ -30,7 +33,7 @@ export default fp(
   async (app) => {
     const db = app.mongo?.db
     const readModels: ReadModelStore = db ? new MongoReadModelStore(db) : new MemoryReadModelStore()
-    const leases = db ? new MongoLeaseStore(db) : new MemoryLeaseStore()
+    const leases: LeaseStore = db ? new MongoLeaseStore(db) : new MemoryLeaseStore()
     if (leases instanceof MongoLeaseStore) await leases.ensureIndexes()
     const manager = startProjectionManager({
       store: app.eventStore,
@@ -39,6 +42,7 @@ export default fp(
       generations: db ? new MongoGenerationStore(db) : new MemoryGenerationStore(),
       definitions: [ordersProjection, skusProjection, summariesProjection],
       holder: `${app.config.instanceId}:${randomBytes(4).toString('hex')}`,
+      wake: (listener) => app.onEventsAppended(listener),
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
       },
@@ -49,6 +53,7 @@ export default fp(
     await manager.ready()
     app.decorate('projections', manager)
     app.decorate('readModels', readModels)
+    app.decorate('leases', leases)
 
     const live =
       <T>(collection: (generation: number) => T, name: 'orders' | 'skus' | 'summaries') =>
@@ -72,5 +77,5 @@ export default fp(
       await manager.stop()
     })
   },
-  { name: 'projections', dependencies: ['event-store', 'mongo', 'readiness'] },
+  { name: 'projections', dependencies: ['event-store', 'mongo', 'readiness', 'notifications'] },
 )

@@ -16,7 +16,13 @@ export default fp(
       app.decorate('redis', undefined)
       return
     }
-    const redis = new Redis(redisUri, { connectionName: instanceId, lazyConnect: true, maxRetriesPerRequest: 2 })
+    // A Redis that hangs (not just one that is down) must not hang requests: commands time out.
+    const redis = new Redis(redisUri, {
+      connectionName: instanceId,
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      commandTimeout: 2000,
+    })
     redis.on('error', (error: Error) => {
       app.log.warn({ err: error }, 'redis connection error')
     })

@@ -42,7 +42,12 @@ export default fp(
 
     // A connection of its own that fails fast while Redis is down: limits are then skipped
     // (and logged) rather than holding every request up.
-    const redis = app.redis?.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true })
+    const redis = app.redis?.duplicate({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 500,
+      lazyConnect: true,
+    })
     if (redis) {
       redis.on('error', () => undefined) // the shared connection already logs Redis errors
       await redis.connect().catch(() => undefined)

@@ -1,0 +1,36 @@
+// The service for `npm run bench -- realtime`, in its own process (embedded, or with
+// REDIS_URI set: through the Redis stream). Prints one JSON line: {port, token, sku}.
+import { pino } from 'pino'
+import { buildApp } from '../src/api/app.js'
+import { loadConfig } from '../src/infra/config.js'
+
+const config = loadConfig({
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  API_RATE_LIMIT: '100000000/1h',
+  ADMIN_EMAIL: 'admin@bench.local',
+  ADMIN_PASSWORD: 'bench-admin-password',
+  ...(process.env.REDIS_URI
+    ? { REDIS_URI: process.env.REDIS_URI, REDIS_STREAM: `bench:events:${process.pid}`, REDIS_KEY_PREFIX: `bench:${process.pid}:` }
+    : {}),
+})
+const app = await buildApp({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => undefined })
+await app.listen({ port: 0, host: '127.0.0.1' })
+const admin = await app.users.find('admin@bench.local')
+if (!admin) throw new Error('no bench admin')
+const { access_token } = await app.issueToken(admin)
+const { sku } = await app.skuCommands.create(
+  { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
+  { actor: admin.email, correlationId: 'bench' },
+)
+const address = app.server.address()
+console.log(
+  JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, token: access_token, sku: sku.sku }),
+)
+process.once('SIGTERM', () => {
+  void (async () => {
+    await app.redis?.del(config.redisStream, `${config.redisKeyPrefix}stream-epoch:${config.redisStream}`)
+    await app.close()
+    process.exit(0)
+  })()
+})

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify'
+import Type from 'typebox'
+import type { WebSocket } from '@fastify/websocket'
+import { assertMayFollowFeed, parseAfter } from '../../realtime/feed-access.js'
+import type { FeedHub } from '../../realtime/hub.js'
+
+const PING_EVERY_MS = 30_000
+
+/**
+ * `GET /api/events/ws?token=…&after=…`: the live feed over a plain WebSocket, one JSON
+ * message per event (the same payload as Socket.IO), `{"type":"resync",…}` when the client
+ * must reload. Refused before the upgrade (401/403 problem) like any API request. Pings
+ * every 30 s; a client that does not answer is dropped. Returns a function closing all.
+ */
+export function registerWebSocketFeed(app: FastifyInstance, hub: FeedHub): () => void {
+  const sockets = new Set<WebSocket>()
+
+  app.get(
+    '/api/events/ws',
+    {
+      websocket: true,
+      config: { auth: 'public' }, // the token is in the query (browsers cannot set headers on a WebSocket)
+      schema: {
+        querystring: Type.Object(
+          { token: Type.Optional(Type.String({ maxLength: 8192 })), after: Type.Optional(Type.Integer({ minimum: 0 })) },
+          { additionalProperties: false },
+        ),
+      },
+      preValidation: async (request) => {
+        const { token, after } = request.query as { token?: string; after?: number }
+        const verified = await app.verifyToken(token)
+        assertMayFollowFeed(verified)
+        request.principal = { sub: verified.sub, role: verified.role }
+        ;(request as unknown as { feed: { expiresAt: number; after?: number } }).feed = {
+          expiresAt: verified.expiresAt,
+          after: parseAfter(after),
+        }
+      },
+    },
+    (socket, request) => {
+      const { expiresAt, after } = (request as unknown as { feed: { expiresAt: number; after?: number } }).feed
+      sockets.add(socket)
+      let alive = true
+      let leave: (() => void) | undefined
+      const send = (message: object) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
+      }
+      const pinger = setInterval(() => {
+        if (!alive) socket.terminate()
+        alive = false
+        socket.ping()
+      }, PING_EVERY_MS)
+      const expiry = setTimeout(
+        () => {
+          socket.close(4001, 'token expired')
+        },
+        Math.max(0, expiresAt - Date.now()),
+      )
+      socket.on('pong', () => {
+        alive = true
+      })
+      socket.on('close', () => {
+        sockets.delete(socket)
+        clearInterval(pinger)
+        clearTimeout(expiry)
+        leave?.()
+      })
+      hub
+        .join(
+          {
+            deliver: send,
+            resync: (reason) => {
+              send({ type: 'resync', reason })
+            },
+          },
+          after,
+        )
+        .then((remove) => {
+          if (sockets.has(socket)) leave = remove
+          else remove()
+        })
+        .catch((error: unknown) => {
+          request.log.warn({ err: error }, 'real-time: replay for a WebSocket failed')
+          send({ type: 'resync', reason: 'the missed events could not be read; reload over HTTP' })
+        })
+    },
+  )
+
+  return () => {
+    for (const socket of sockets) socket.close(1001, 'server shutting down')
+  }
+}

@@ -1,0 +1,126 @@
+import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
+
+/** One connected client, whatever its transport. */
+export interface FeedSubscriber {
+  deliver(event: FeedEvent): void
+  /** The client must reload over HTTP: what it missed is no longer available. */
+  resync(reason: string): void
+}
+
+interface Member {
+  subscriber: FeedSubscriber
+  /** Events that arrived while its replay was read; delivered after the replay. */
+  pending: FeedEvent[] | null
+  last: number
+}
+
+/**
+ * This instance's clients and the loop that feeds them: it reads the feed stream (Redis, or
+ * memory when embedded) in position order and delivers every entry to every client, after
+ * replaying what a resuming client missed. A change of the stream's epoch tells every client
+ * to resynchronise.
+ */
+export class FeedHub {
+  private readonly members = new Set<Member>()
+  private last = 0
+  private epoch: string | undefined
+  private stopped = false
+  private loop: Promise<void> | undefined
+
+  constructor(
+    private readonly stream: FeedStream,
+    private readonly options: { onError: (error: unknown) => void; blockMs?: number },
+  ) {}
+
+  /** Starts following the stream from its current end (found once the stream answers). */
+  start(): void {
+    this.loop = this.follow()
+  }
+
+  get clients(): number {
+    return this.members.size
+  }
+
+  /** The last position this instance has delivered. */
+  get position(): number {
+    return this.last
+  }
+
+  /**
+   * Adds a client. With `after`, it first receives every event after that position, in
+   * order, then live ones — or `resync` if the stream no longer holds them all.
+   * Returns the function that removes it.
+   */
+  async join(subscriber: FeedSubscriber, after?: number): Promise<() => void> {
+    const member: Member = { subscriber, pending: after === undefined ? null : [], last: after ?? this.last }
+    this.members.add(member)
+    const leave = () => {
+      this.members.delete(member)
+    }
+    if (after === undefined) return leave
+    try {
+      for (;;) {
+        const missed = await this.stream.range(member.last, 500)
+        if (missed === 'trimmed') {
+          subscriber.resync('the position you resume from is no longer kept; reload over HTTP')
+          member.last = this.last
+          break
+        }
+        for (const entry of missed) this.send(member, entry.event)
+        if (missed.length < 500) break
+      }
+    } finally {
+      const pending = member.pending ?? []
+      member.pending = null
+      for (const event of pending) this.send(member, event)
+    }
+    return leave
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    await this.stream.close()
+    await this.loop
+  }
+
+  private async follow(): Promise<void> {
+    let started = false
+    while (!this.stopped) {
+      try {
+        if (!started) {
+          this.last = Math.max(this.last, await this.stream.lastPosition())
+          started = true
+        }
+        const entries = await this.stream.read(this.last, 500, this.options.blockMs ?? 5000)
+        for (const entry of entries) this.publish(entry)
+      } catch (error) {
+        if (this.isStopped()) return
+        this.options.onError(error)
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+      }
+    }
+  }
+
+  /** Read through a call: `stop()` changes it while `follow` awaits. */
+  private isStopped(): boolean {
+    return this.stopped
+  }
+
+  private publish(entry: FeedEntry): void {
+    if (this.epoch !== undefined && entry.epoch !== this.epoch) {
+      for (const member of this.members) member.subscriber.resync('the event stream was reset; reload over HTTP')
+    }
+    this.epoch = entry.epoch
+    this.last = Math.max(this.last, entry.position)
+    for (const member of this.members) {
+      if (member.pending) member.pending.push(entry.event)
+      else this.send(member, entry.event)
+    }
+  }
+
+  private send(member: Member, event: FeedEvent): void {
+    if (event.position <= member.last) return
+    member.last = event.position
+    member.subscriber.deliver(event)
+  }
+}

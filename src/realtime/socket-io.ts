@@ -1,0 +1,97 @@
+import type { Server, Socket } from 'socket.io'
+import type { VerifiedToken } from '../auth/abilities.js'
+import { AppError } from '../shared/errors.js'
+import { assertMayFollowFeed, parseAfter, socketEventsFor } from './feed-access.js'
+import type { FeedHub } from './hub.js'
+
+/**
+ * Socket.IO clients at `/socket.io`: the token comes from `auth.token` or the `token`
+ * query (so `io(url, {query: {token}, transports: ['websocket']})` works), only admins and
+ * auditors get in, `auth.after` (or query `after`) replays what was missed first. The
+ * socket is closed when its token expires. Returns a function that closes every socket.
+ */
+/** What a socket carries from its handshake to its connection. */
+interface FeedSocketData {
+  token: VerifiedToken
+  after: number | undefined
+}
+
+export function attachSocketIo(
+  io: Server,
+  deps: {
+    hub: FeedHub
+    verifyToken(token: string | undefined): Promise<VerifiedToken>
+    log: { warn(details: object, message: string): void }
+  },
+): () => void {
+  io.use((socket, next) => {
+    const handshake = socket.handshake
+    const auth = handshake.auth as { token?: unknown; after?: unknown }
+    const token = stringOf(auth.token) ?? stringOf(handshake.query.token)
+    deps
+      .verifyToken(token)
+      .then((verified) => {
+        assertMayFollowFeed(verified)
+        const data: FeedSocketData = { token: verified, after: parseAfter(auth.after ?? handshake.query.after) }
+        socket.data = data
+        next()
+      })
+      .catch((error: unknown) => {
+        next(refusal(error))
+      })
+  })
+
+  io.on('connection', (socket: Socket) => {
+    const { token: verified, after } = socket.data as FeedSocketData
+    let leave: (() => void) | undefined
+    let closed = false
+    const expiry = setTimeout(
+      () => {
+        socket.emit('token_expired', { reason: 'the token has expired; reconnect with a new one' })
+        socket.disconnect(true)
+      },
+      Math.max(0, verified.expiresAt - Date.now()),
+    )
+    socket.on('disconnect', () => {
+      closed = true
+      clearTimeout(expiry)
+      leave?.()
+    })
+    deps.hub
+      .join(
+        {
+          deliver: (event) => {
+            for (const name of socketEventsFor(event.type)) socket.emit(name, event)
+          },
+          resync: (reason) => socket.emit('resync', { reason }),
+        },
+        after,
+      )
+      .then((remove) => {
+        if (closed) remove()
+        else leave = remove
+      })
+      .catch((error: unknown) => {
+        deps.log.warn({ err: error }, 'real-time: replay for a socket failed')
+        socket.emit('resync', { reason: 'the missed events could not be read; reload over HTTP' })
+      })
+  })
+
+  return () => {
+    io.local.disconnectSockets(true) // this instance's sockets only: each instance closes its own
+  }
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** A `connect_error` the client can read: message, plus `data.code` and `data.status`. */
+function refusal(error: unknown): Error & { data?: unknown } {
+  const known = error instanceof AppError
+  const refused: Error & { data?: unknown } = new Error(known ? error.message : 'Cannot connect to the live feed')
+  refused.data = known
+    ? { code: error.code, status: error.kind === 'unauthenticated' ? 401 : error.kind === 'forbidden' ? 403 : 400 }
+    : { code: 'INTERNAL', status: 500 }
+  return refused
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TEST_ADMIN } from '../support/app.js'
+import { tokenFor } from '../support/auth.js'
+import { createSku, placeOrder } from '../support/fixtures.js'
+import { listeningApp, socketClient, wsClient } from '../support/realtime.js'
+
+describe('real time, embedded (in-process feed, real sockets)', () => {
+  let service: { app: FastifyInstance; url: string }
+  let admin: string
+
+  beforeAll(async () => {
+    service = await listeningApp({ REDIS_STREAM_MAXLEN: '100' })
+    admin = await tokenFor(service.app, 'admin', TEST_ADMIN.email)
+  })
+  afterAll(async () => {
+    await service.app.close()
+  })
+
+  it('delivers sku_event, new_order and order_event in position order on both transports', async () => {
+    const socket = await socketClient(service.url, { token: admin })
+    const ws = await wsClient(service.url, { token: admin })
+    try {
+      const sku = await createSku(service.app)
+      const order = await placeOrder(service.app, { skus: [sku.sku] })
+      await socket.waitFor('new_order', 1)
+      await ws.waitFor('order.created', 1)
+      expect(socket.received.map((r) => [r.name, (r.payload as { position: number }).position])).toEqual([
+        ['sku_event', sku.position],
+        ['new_order', order.position],
+        ['order_event', order.position],
+      ])
+      expect(ws.events('*').map((e) => [e.type, e.position])).toEqual([
+        ['sku.created', sku.position],
+        ['order.created', order.position],
+      ])
+      expect((await service.app.realtime.stats()).clients).toBe(2)
+    } finally {
+      socket.close()
+      ws.close()
+    }
+  })
+
+  it('replays after a position; a position trimmed away (the feed keeps REDIS_STREAM_MAXLEN) gets resync', async () => {
+    const sku = await createSku(service.app)
+    const first = await placeOrder(service.app, { skus: [sku.sku] })
+    const second = await placeOrder(service.app, { skus: [sku.sku] })
+    const resumed = await socketClient(service.url, { token: admin, after: first.position, viaAuth: true })
+    await resumed.waitFor('new_order', 1)
+    expect(resumed.events('new_order').map((e) => e.position)).toEqual([second.position])
+    resumed.close()
+
+    for (let i = 0; i < 120; i++) await placeOrder(service.app, { skus: [sku.sku] })
+    const late = await wsClient(service.url, { token: admin, after: first.position })
+    await late.waitFor('resync', 1)
+    late.close()
+  })
+
+  it('closes a socket when its token expires', async () => {
+    const { app, url } = await listeningApp({ JWT_TTL: '2s' })
+    try {
+      const client = await socketClient(url, { token: await tokenFor(app, 'auditor') })
+      await client.waitFor('token_expired', 1, 10_000)
+      await new Promise<void>((resolve) => {
+        if (client.socket.disconnected) resolve()
+        else
+          client.socket.once('disconnect', () => {
+            resolve()
+          })
+      })
+    } finally {
+      await app.close()
+    }
+  })
+})
