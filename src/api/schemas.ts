@@ -1,5 +1,5 @@
 import Type, { type TSchema } from 'typebox'
-import { Currency, Customer, Money, OrderId, OrderLine, SkuCode, TaxRate } from '../events/catalog.js'
+import { Currency, Money, OrderCreated, SkuCode, TaxRate } from '../events/catalog.js'
 
 /** Shared request/response shapes; every object schema rejects unknown fields. */
 
@@ -63,15 +63,7 @@ export const OrderStatus = Type.Union([
 
 /** An order (`OrderDocument`): the order.created fields plus lifecycle state. */
 export const OrderView = Type.Object({
-  order_id: OrderId,
-  sales_rep: Type.String(),
-  customer: Customer,
-  items: Type.Array(OrderLine),
-  currency: Currency,
-  subtotal: Money,
-  tax_amount: Money,
-  total_amount: Money,
-  notes: Type.Optional(Type.String()),
+  ...OrderCreated.properties,
   status: OrderStatus,
   version: Type.Integer({ description: 'stream version: the ETag' }),
   position: Type.Integer({ description: 'global position of the last event applied' }),

@@ -4,8 +4,8 @@ import type { EventStore } from '../events/event-store.js'
 import { type OrderDocument, type OrderStatus, orderFromEvents } from '../projections/order-document.js'
 import type { OrderReadModel } from '../projections/orders-projection.js'
 import type { Filter, ReadModelCollection } from '../projections/read-model.js'
-import { decodeCursor, encodeCursor } from '../shared/cursor.js'
 import { NotFoundError } from '../shared/errors.js'
+import { type Page, newestFirst } from './paging.js'
 
 export interface OrderListFilter {
   status?: OrderStatus
@@ -14,11 +14,6 @@ export interface OrderListFilter {
   /** ISO times: orders created at or after `from`, before `to`. */
   from?: string
   to?: string
-}
-
-export interface Page<T> {
-  items: T[]
-  next_cursor: string | null
 }
 
 export interface HistoryEntry {
@@ -60,16 +55,7 @@ export function createOrderQueries(deps: { orders: () => ReadModelCollection<Ord
         },
       })
     }
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, { p: 'number' }).p
-    const found = await deps.orders().list(filters, {
-      sort: 'created_position',
-      descending: true,
-      limit: page.limit + 1,
-      ...(after === undefined ? {} : { after }),
-    })
-    const items = found.slice(0, page.limit)
-    const last = items.at(-1)
-    return { items, next_cursor: found.length > page.limit && last ? encodeCursor({ p: last.created_position }) : null }
+    return newestFirst(deps.orders(), filters, page)
   }
 
   async function get(ability: AppAbility, id: string): Promise<OrderReadModel> {
