@@ -1,4 +1,4 @@
-import { startBenchServer, load } from './http.js'
+import { type LoadResult, load, startBenchServer } from './http.js'
 import { type Row, format, printTable } from './report.js'
 
 /** POST /api/orders (embedded store, 50 connections) against the same stack answering a canned 201. */
@@ -17,17 +17,24 @@ export async function benchOrdersApi(): Promise<void> {
   try {
     await request('/api/bench/canned-order', 3) // warm-up, both paths
     await request('/api/orders', 3)
-    const baseline = await request('/api/bench/canned-order', 10)
-    const real = await request('/api/orders', 10)
-    if (real.non2xx + baseline.non2xx + real.errors + baseline.errors > 0) {
-      throw new Error(`bench saw failures: ${JSON.stringify({ real, baseline })}`)
+    // Interleaved rounds: machine noise hits both paths alike; the median round is reported.
+    const rounds: { real: LoadResult; baseline: LoadResult; ratio: number }[] = []
+    for (let round = 0; round < 3; round++) {
+      const baseline = await request('/api/bench/canned-order', 8)
+      const real = await request('/api/orders', 8)
+      if (real.non2xx + baseline.non2xx + real.errors + baseline.errors > 0) {
+        throw new Error(`bench saw failures: ${JSON.stringify({ real, baseline })}`)
+      }
+      rounds.push({ real, baseline, ratio: real.requestsPerSecond / baseline.requestsPerSecond })
     }
+    rounds.sort((x, y) => x.ratio - y.ratio)
+    const { real, baseline, ratio } = rounds[1] ?? rounds[0]
     const rows: Row[] = [
       {
-        what: 'POST /api/orders, 50 connections, 10 s: throughput',
+        what: `POST /api/orders, 50 connections: throughput (median of 3 interleaved 8 s rounds; ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')})`,
         figure: format(real.requestsPerSecond, 'req/s'),
         baseline: `${format(baseline.requestsPerSecond, 'req/s')} canned 201, same stack`,
-        ratio: real.requestsPerSecond / baseline.requestsPerSecond,
+        ratio,
       },
       {
         what: 'POST /api/orders: p99 latency',

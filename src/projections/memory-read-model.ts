@@ -1,12 +1,14 @@
 import { guard } from '@ucast/mongo2js'
 import { deepFreeze } from '../shared/freeze.js'
+import { withChanges } from '../shared/objects.js'
 import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
 
 /**
  * Read models in memory. Each collection is kept ordered by its sort field, so a page
  * after a cursor costs a binary search plus the documents it looks at, whatever the
  * page's depth. Filters are MongoDB query documents, evaluated with @ucast/mongo2js.
- * Stored documents are frozen and handed out as they are.
+ * Stored documents are frozen (with what they hold: a writer must not change a document
+ * after handing it over) and handed out as they are.
  */
 export class MemoryReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, MemoryCollection<ReadModelDocument>>()
@@ -55,7 +57,7 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
   putGuarded(doc: T): Promise<boolean> {
     const current = this.byId.get(doc._id)
     if (current && current.last_position >= doc.last_position) return Promise.resolve(false)
-    this.replace(current, deepFreeze(structuredClone(doc)))
+    this.replace(current, deepFreeze({ ...doc }))
     return Promise.resolve(true)
   }
 
@@ -69,7 +71,7 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (current && current.last_position >= position) return Promise.resolve(false)
     const base = (current ?? { ...structuredClone(init), _id: id }) as unknown as Record<string, unknown>
     const before = (current ?? {}) as Record<string, unknown>
-    const next: Record<string, unknown> = { ...base, last_position: position }
+    const next: Record<string, unknown> = withChanges(base, { last_position: position })
     // As in MongoDB (`$setOnInsert` cannot touch `$inc` fields): incremented fields start at 0.
     for (const [field, amount] of Object.entries(inc)) next[field] = ((before[field] as number | undefined) ?? 0) + amount
     this.replace(current, deepFreeze(next as T))

@@ -1,5 +1,6 @@
 import type { CustomerData, OrderEvent, OrderLineData } from '../events/catalog.js'
 import type { StoredEvent } from '../events/envelope.js'
+import { withChanges } from '../shared/objects.js'
 
 export type OrderStatus = 'created' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled'
 
@@ -41,24 +42,26 @@ export function applyOrderEvent(doc: OrderDocument | null, stored: StoredEvent):
   const moved = { version: stored.version, position: stored.position, updated_at: at }
   switch (event.type) {
     case 'order.created':
-      return { ...event.data, status: 'created', ...moved, created_at: at }
+      return { status: 'created' as const, ...moved, created_at: at, ...event.data }
     case 'order.confirmed':
-      return doc && { ...doc, ...moved, status: 'confirmed', confirmed_at: at }
+      return doc && withChanges(doc, { ...moved, status: 'confirmed' as const, confirmed_at: at })
     case 'order.shipped':
       return (
-        doc && {
-          ...doc,
+        doc &&
+        withChanges(doc, {
           ...moved,
-          status: 'shipped',
+          status: 'shipped' as const,
           shipped_at: at,
           ...(event.data.carrier === undefined ? {} : { carrier: event.data.carrier }),
           ...(event.data.tracking_number === undefined ? {} : { tracking_number: event.data.tracking_number }),
-        }
+        })
       )
     case 'order.delivered':
-      return doc && { ...doc, ...moved, status: 'delivered', delivered_at: at }
+      return doc && withChanges(doc, { ...moved, status: 'delivered' as const, delivered_at: at })
     case 'order.cancelled':
-      return doc && { ...doc, ...moved, status: 'cancelled', cancelled_at: at, cancel_reason: event.data.reason }
+      return (
+        doc && withChanges(doc, { ...moved, status: 'cancelled' as const, cancelled_at: at, cancel_reason: event.data.reason })
+      )
     default: {
       const unknown: never = event
       throw new Error(`unknown order event ${JSON.stringify(unknown)}`)

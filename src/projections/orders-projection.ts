@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/envelope.js'
 import { type OrderDocument, applyOrderEvent } from './order-document.js'
+import { withChanges } from '../shared/objects.js'
 import { assertHeld } from './leases.js'
 import type { ProjectionDefinition } from './projection.js'
 import type { ReadModelCollection, ReadModelStore } from './read-model.js'
@@ -40,13 +41,12 @@ export const ordersProjection: ProjectionDefinition = {
           const current = seen.has(id) ? (seen.get(id) ?? null) : await orders.get(id)
           const next = applyOrderEvent(current, event)
           if (!next || next === current) continue
-          const doc: OrderReadModel = {
-            ...next,
+          const doc: OrderReadModel = withChanges(next, {
             _id: id,
             last_position: event.position,
             created_position: current?.created_position ?? event.position,
             skus: [...new Set(next.items.map((item) => item.sku))],
-          }
+          })
           await orders.putGuarded(doc)
           seen.set(id, doc)
         }

@@ -1,5 +1,6 @@
 import type { SkuEvent } from '../events/catalog.js'
 import type { StoredEvent } from '../events/envelope.js'
+import { withChanges } from '../shared/objects.js'
 
 /** A catalogue entry as the API shows it and the `skus` read model stores it. */
 export interface SkuDocument {
@@ -24,12 +25,12 @@ export function applySkuEvent(doc: SkuDocument | null, stored: StoredEvent): Sku
   const moved = { version: stored.version, position: stored.position, updated_at: at }
   switch (event.type) {
     case 'sku.created':
-      return { ...event.data, active: true, ...moved, created_at: at }
+      return { active: true, ...moved, created_at: at, ...event.data }
     case 'sku.updated': {
       const changes = Object.fromEntries(
         Object.entries(event.data.changes as Record<string, unknown>).filter(([, v]) => v !== undefined),
       )
-      return doc && { ...doc, ...changes, ...moved }
+      return doc && withChanges(doc, { ...changes, ...moved })
     }
     case 'sku.deactivated': {
       if (!doc) return doc

@@ -1,3 +1,4 @@
+import { withChanges } from '../shared/objects.js'
 import { assertHeld } from './leases.js'
 import type { ProjectionDefinition } from './projection.js'
 import type { ReadModelCollection, ReadModelStore } from './read-model.js'
@@ -28,12 +29,11 @@ export const skusProjection: ProjectionDefinition = {
           const current = seen.has(id) ? (seen.get(id) ?? null) : await skus.get(id)
           const next = applySkuEvent(current, event)
           if (!next || next === current) continue
-          const doc: SkuReadModel = {
-            ...next,
+          const doc: SkuReadModel = withChanges(next, {
             _id: id,
             last_position: event.position,
             created_position: current?.created_position ?? event.position,
-          }
+          })
           await skus.putGuarded(doc)
           seen.set(id, doc)
         }

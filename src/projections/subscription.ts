@@ -62,7 +62,12 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   let position = 0
   let wakeUp: (() => void) | undefined
   const waiters = new Set<() => void>()
-  const unsubscribe = options.wake?.(() => wakeUp?.())
+  // A wake-up lands after the current turn of the event loop, so appends that complete
+  // together are read as one batch instead of one batch each.
+  const unsubscribe = options.wake?.(() => {
+    const wake = wakeUp
+    if (wake) setImmediate(wake)
+  })
 
   /** Sleeps up to `ms`, ending early on a wake-up or stop. */
   const pause = (ms: number) =>
@@ -108,9 +113,9 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         advanced(last)
         await keepLease()
       }
-      // With an in-memory store every step above is a resolved promise: yield to I/O between
-      // batches, or a long catch-up would hold the event loop until it is done.
-      await new Promise((resolve) => setImmediate(resolve))
+      // With an in-memory store every step above is a resolved promise: during a long
+      // catch-up (full batches), yield to I/O between batches or it would hold the event loop.
+      if (events.length === batchSize) await new Promise((resolve) => setImmediate(resolve))
     }
   }
 

@@ -1,4 +1,5 @@
 import jwt from '@fastify/jwt'
+import { createDecoder, createVerifier } from 'fast-jwt'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -58,6 +59,18 @@ declare module '@fastify/jwt' {
 
 const USER_CHECK_TTL_MS = 5000
 const abilities = new WeakMap<FastifyRequest, AppAbility>()
+/** Abilities depend only on (role, subject): built once per principal, not per request. */
+const byPrincipal = new Map<string, AppAbility>()
+function abilityOf(principal: { sub: string; role: Role }): AppAbility {
+  const key = `${principal.role}\u0000${principal.sub}`
+  let ability = byPrincipal.get(key)
+  if (!ability) {
+    if (byPrincipal.size > 10_000) byPrincipal.clear()
+    ability = defineAbilityFor(principal)
+    byPrincipal.set(key, ability)
+  }
+  return ability
+}
 
 /** RS256 tokens, the per-route auth requirement, and CASL abilities on every request. */
 export default fp(
@@ -78,15 +91,25 @@ export default fp(
         aud: settings.audience,
         expiresIn: `${settings.ttlSeconds}s`,
       },
-      verify: {
-        algorithms: ['RS256'],
-        allowedIss: settings.issuer,
-        allowedAud: settings.audience,
-        requiredClaims: ['sub', 'role', 'iat', 'exp'],
-        clockTolerance: 5000,
-        cache: true,
-      },
     })
+
+    // Verification by the same engine (fast-jwt), one verifier per trusted key, built once:
+    // the key is chosen by `kid`, the algorithm is fixed (RS256), never taken from the token.
+    const decodeHeader = createDecoder({ complete: true })
+    const verifiers = new Map(
+      [...keyRing.verification].map(([kid, key]) => [
+        kid,
+        createVerifier({
+          key,
+          algorithms: ['RS256'],
+          allowedIss: settings.issuer,
+          allowedAud: settings.audience,
+          requiredClaims: ['sub', 'role', 'iat', 'exp'],
+          clockTolerance: 5000,
+          cache: true,
+        }),
+      ]),
+    )
 
     app.decorate('issueToken', async (user: User) => ({
       access_token: await Promise.resolve(app.jwt.sign({ sub: user.email, role: user.role })),
@@ -113,12 +136,10 @@ export default fp(
       if (!token) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
       let payload: { sub?: unknown; role?: unknown; exp?: unknown }
       try {
-        const decoded: { header?: { kid?: unknown } } | null = app.jwt.decode(token, { complete: true })
-        const kid = decoded?.header?.kid
-        // The key is chosen by `kid`; the algorithm is fixed (RS256), never taken from the token.
-        const key = typeof kid === 'string' ? keyRing.verification.get(kid) : undefined
-        if (!key) throw new AuthenticationError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key')
-        payload = app.jwt.verify(token, { key })
+        const kid = (decodeHeader(token) as { header?: { kid?: unknown } }).header?.kid
+        const verify = typeof kid === 'string' ? verifiers.get(kid) : undefined
+        if (!verify) throw new AuthenticationError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key')
+        payload = verify(token) as typeof payload
       } catch (error) {
         throw toAuthenticationError(error)
       }
@@ -145,7 +166,7 @@ export default fp(
       getter(this: FastifyRequest) {
         let ability = abilities.get(this)
         if (!ability) {
-          ability = this.principal ? defineAbilityFor(this.principal) : noAbility()
+          ability = this.principal ? abilityOf(this.principal) : noAbility()
           abilities.set(this, ability)
         }
         return ability

@@ -36,7 +36,7 @@ function priceExactlyInDoubles(lines: readonly UnpricedLine[]): PricedOrder | un
     const scaledTax = lineSubtotal * line.tax_rate_bp + 5000
     if (!Number.isSafeInteger(scaledTax)) return undefined
     const lineTax = Math.floor(scaledTax / 10_000)
-    items.push({ ...line, line_subtotal: lineSubtotal, line_tax: lineTax, line_total: lineSubtotal + lineTax })
+    items.push(pricedLine(line, lineSubtotal, lineTax))
     subtotal += lineSubtotal
     taxAmount += lineTax
   }
@@ -59,7 +59,7 @@ function priceWithBigInts(lines: readonly UnpricedLine[]): PricedOrder {
     }
     subtotal += lineSubtotal
     taxAmount += lineTax
-    return { ...line, line_subtotal: Number(lineSubtotal), line_tax: Number(lineTax), line_total: Number(lineTotal) }
+    return pricedLine(line, Number(lineSubtotal), Number(lineTax))
   })
   if (subtotal + taxAmount > MAX) {
     throw new OrderRejectedError('ORDER.AMOUNT_TOO_LARGE', 'An amount of this order is too large to represent exactly', [
@@ -67,4 +67,18 @@ function priceWithBigInts(lines: readonly UnpricedLine[]): PricedOrder {
     ])
   }
   return { items, subtotal: Number(subtotal), tax_amount: Number(taxAmount), total_amount: Number(subtotal + taxAmount) }
+}
+
+/** Field by field rather than `{ ...line, … }`: see `withChanges` for why on Node 20. */
+function pricedLine(line: UnpricedLine, lineSubtotal: number, lineTax: number): OrderLineData {
+  return {
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unit_price: line.unit_price,
+    tax_rate_bp: line.tax_rate_bp,
+    line_subtotal: lineSubtotal,
+    line_tax: lineTax,
+    line_total: lineSubtotal + lineTax,
+  }
 }
