@@ -35,14 +35,13 @@ const READ_BLOCK_MS = 5000
 export default fp(
   async (app) => {
     const { redisStream, redisStreamMaxLength, redisKeyPrefix } = app.config
-    const stream: FeedStream = app.redis
-      ? new RedisFeedStream(
-          app.redis,
-          app.redis.duplicate({ commandTimeout: READ_BLOCK_MS + 5000 }), // XREAD BLOCK holds its own connection
-          redisStream,
-          `${redisKeyPrefix}stream-epoch:${redisStream}`,
-        )
-      : new MemoryFeedStream()
+    // XREAD BLOCK holds a connection of its own; its errors are reported by the hub.
+    const reader = app.redis?.duplicate({ commandTimeout: READ_BLOCK_MS + 5000 })
+    reader?.on('error', () => undefined)
+    const stream: FeedStream =
+      app.redis && reader
+        ? new RedisFeedStream(app.redis, reader, redisStream, `${redisKeyPrefix}stream-epoch:${redisStream}`)
+        : new MemoryFeedStream()
 
     const relay = startSubscription({
       name: 'relay',
