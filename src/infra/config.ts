@@ -227,8 +227,3 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return config
 }
-
-/** True when the service runs without MongoDB: in-memory store, nothing kept across restarts. */
-export function isEmbedded(config: Config): boolean {
-  return config.mongodbUri === undefined
-}
