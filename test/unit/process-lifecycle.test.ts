@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { startProcess } from '../support/process.js'
+import { socketClient, wsClient } from '../support/realtime.js'
 
 describe('service process', () => {
   it.each([
@@ -30,5 +31,32 @@ describe('service process', () => {
     expect(await service.exited).toBe(0)
     expect(service.output()).toContain('"msg":"shutting down"')
     expect(service.output()).toContain('"msg":"shut down cleanly"')
+  })
+
+  it('SIGTERM with real-time clients connected: they are disconnected and the process exits 0', async () => {
+    const admin = { email: 'admin@test.local', password: 'admin-password-for-tests' }
+    const service = startProcess('src/main.ts', { PORT: '0', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password })
+    const url = await service.url
+    const login = await fetch(`${url}/api/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(admin),
+    })
+    const { access_token: token } = (await login.json()) as { access_token: string }
+    const socket = await socketClient(url, { token })
+    const ws = await wsClient(url, { token })
+    const closed = new Promise<void>((resolve) =>
+      ws.socket.once('close', () => {
+        resolve()
+      }),
+    )
+    const disconnected = new Promise<void>((resolve) =>
+      socket.socket.once('disconnect', () => {
+        resolve()
+      }),
+    )
+    service.child.kill('SIGTERM')
+    await Promise.all([closed, disconnected])
+    expect(await service.exited).toBe(0)
   })
 })
