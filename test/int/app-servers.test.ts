@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp } from '../support/app.js'
-import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri || !redisUri)('the app on MongoDB and Redis', () => {
+describe.skipIf(skipWithoutServers)('the app on MongoDB and Redis', () => {
   let database: TestDatabase
   const apps: FastifyInstance[] = []
   const start = async (env: Record<string, string> = {}) => {

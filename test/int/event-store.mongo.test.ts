@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { MongoCommitLog } from '../../src/events/mongo-commit-log.js'
 import { eventStoreContract } from '../support/event-store-contract.js'
-import { createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('MongoDB commit log', () => {
+describe.skipIf(skipWithoutMongo)('MongoDB commit log', () => {
   eventStoreContract('mongodb', async () => {
     const database = await createTestDatabase('event_store')
     return { log: new MongoCommitLog(database.db), cleanup: () => database.drop() }

@@ -3,9 +3,9 @@ import { createEventStore } from '../../src/events/event-store.js'
 import { MongoCommitLog } from '../../src/events/mongo-commit-log.js'
 import { MongoLeaseStore } from '../../src/projections/mongo-lease-store.js'
 import { leaseContract } from '../support/lease-contract.js'
-import { createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('MongoDB lease store', () => {
+describe.skipIf(skipWithoutMongo)('MongoDB lease store', () => {
   leaseContract('mongodb', async () => {
     const database = await createTestDatabase('leases')
     const leases = new MongoLeaseStore(database.db)

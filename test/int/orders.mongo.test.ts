@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku, orderIn, raceOnLoad } from '../support/fixtures.js'
-import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri || !redisUri)('orders on MongoDB (FerretDB)', () => {
+describe.skipIf(skipWithoutServers)('orders on MongoDB (FerretDB)', () => {
   let database: TestDatabase
   const apps: FastifyInstance[] = []
   const start = async (instance: string) => {

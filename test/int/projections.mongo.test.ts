@@ -4,9 +4,9 @@ import { MongoCommitLog } from '../../src/events/mongo-commit-log.js'
 import { MongoLeaseStore } from '../../src/projections/mongo-lease-store.js'
 import { MongoReadModelStore } from '../../src/projections/mongo-read-model.js'
 import { projectionContract } from '../support/projection-contract.js'
-import { createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('projections on MongoDB (FerretDB)', () => {
+describe.skipIf(skipWithoutMongo)('projections on MongoDB (FerretDB)', () => {
   projectionContract(
     'mongodb',
     async ({ now }) => {

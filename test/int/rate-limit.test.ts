@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
-import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri || !redisUri)('rate limits shared by two instances through Redis', () => {
+describe.skipIf(skipWithoutServers)('rate limits shared by two instances through Redis', () => {
   let database: TestDatabase
   let a: FastifyInstance
   let b: FastifyInstance

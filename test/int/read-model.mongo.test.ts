@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { MongoReadModelStore } from '../../src/projections/mongo-read-model.js'
 import type { IndexSpec } from '../../src/projections/read-model.js'
 import { readModelContract } from '../support/read-model-contract.js'
-import { createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('MongoDB read model store', () => {
+describe.skipIf(skipWithoutMongo)('MongoDB read model store', () => {
   readModelContract('mongodb', async () => {
     const database = await createTestDatabase('read_model')
     return { readModels: new MongoReadModelStore(database.db), cleanup: () => database.drop() }

@@ -5,10 +5,10 @@ import { bearer, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { type PrivateRedis, listeningApp, privateRedis, socketClient } from '../support/realtime.js'
 import { eventually } from '../support/rebuild-scenario.js'
-import { type TestDatabase, createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
 
 /** A Redis of the test's own (redis-server on a free port), so it can be stalled and restarted. */
-describe.skipIf(!mongoUri)('real time when Redis goes away', () => {
+describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
   let database: TestDatabase
   let redis: PrivateRedis
   let service: { app: FastifyInstance; url: string }

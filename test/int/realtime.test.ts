@@ -8,9 +8,9 @@ import { TEST_ADMIN } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { listeningApp, socketClient, socketRefusal, wsClient, wsRefusal } from '../support/realtime.js'
-import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri || !redisUri)('real time across two instances (FerretDB + Redis + real sockets)', () => {
+describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + Redis + real sockets)', () => {
   let database: TestDatabase
   let a: { app: FastifyInstance; url: string }
   let b: { app: FastifyInstance; url: string }

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
 import { rebuildWhileBusy } from '../support/rebuild-scenario.js'
-import { type TestDatabase, createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('zero-downtime rebuild on MongoDB (FerretDB)', () => {
+describe.skipIf(skipWithoutMongo)('zero-downtime rebuild on MongoDB (FerretDB)', () => {
   let database: TestDatabase
   let app: FastifyInstance
   beforeAll(async () => {

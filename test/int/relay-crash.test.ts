@@ -9,9 +9,9 @@ import { RedisFeedStream } from '../../src/realtime/redis-feed-stream.js'
 import { relayHandler } from '../../src/realtime/relay.js'
 import { runToExit } from '../support/process.js'
 import { eventually } from '../support/rebuild-scenario.js'
-import { type TestDatabase, createTestDatabase, mongoUri, redisUri } from '../support/servers.js'
+import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri || !redisUri)('relay crash between XADD and checkpoint', () => {
+describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', () => {
   let database: TestDatabase
   let redis: Redis
   const key = `test:relay-crash:${randomBytes(4).toString('hex')}`

@@ -5,9 +5,9 @@ import { buildTestApp } from '../support/app.js'
 import { createSku, orderIn } from '../support/fixtures.js'
 import { runToExit } from '../support/process.js'
 import { eventually } from '../support/rebuild-scenario.js'
-import { type TestDatabase, createTestDatabase, mongoUri } from '../support/servers.js'
+import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
 
-describe.skipIf(!mongoUri)('npm run replay', () => {
+describe.skipIf(skipWithoutMongo)('npm run replay', () => {
   let database: TestDatabase
   let app: FastifyInstance
   beforeAll(async () => {
