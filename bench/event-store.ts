@@ -1,3 +1,4 @@
+import type { NewEvent } from '../src/events/envelope.js'
 import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
 import { createEventStore } from '../src/events/event-store.js'
@@ -20,7 +21,7 @@ export async function benchEventStore(): Promise<void> {
   const rows: Row[] = []
   const memoryCount = 20_000
   for (const concurrency of [1, 8]) {
-    const store = createEventStore(new MemoryCommitLog(), { source: 'bench' })
+    const store = createEventStore<NewEvent>(new MemoryCommitLog(), { source: 'bench' })
     const ms = await timed(memoryCount, concurrency, (i) =>
       store.append(`bench-${i}`, [{ type: 'bench.happened', data: payload(i) }], { ...who, expectedVersion: 'no_stream' }),
     )
@@ -58,7 +59,7 @@ export async function benchEventStore(): Promise<void> {
       const db = client.db(`bench_${randomBytes(4).toString('hex')}`)
       const log = new MongoCommitLog(db)
       await log.ensureIndexes()
-      const store = createEventStore(log, { source: 'bench' })
+      const store = createEventStore<NewEvent>(log, { source: 'bench' })
       const ms = await timed(mongoCount, concurrency, (i) =>
         store.append(`bench-${i}`, [{ type: 'bench.happened', data: payload(i) }], { ...who, expectedVersion: 'no_stream' }),
       )

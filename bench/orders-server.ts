@@ -3,7 +3,7 @@
 // same body schema) that answers a canned 201. Prints one JSON line: {port, token, sku}.
 import { pino } from 'pino'
 import { buildApp } from '../src/api/app.js'
-import { NewOrder } from '../src/api/routes/order-commands.js'
+import { NewOrder } from '../src/api/routes/orders.js'
 import { OrderView } from '../src/api/schemas.js'
 import { loadConfig } from '../src/infra/config.js'
 

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
 import { ConfigError, loadConfig } from './infra/config.js'
+import { loadDotEnv } from './infra/dotenv.js'
 import { createLogger } from './infra/logger.js'
 import { startServer } from './server.js'
 
-// `.env` fills in what the environment does not set; the environment wins.
-if (existsSync('.env')) process.loadEnvFile('.env')
+loadDotEnv()
 
 /** A configuration problem is one plain line on stderr and exit code 1. */
 function refuse(error: ConfigError): never {

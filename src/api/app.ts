@@ -4,28 +4,32 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
 import { createLogger } from '../infra/logger.js'
-import configPlugin from './plugins/config.js'
-import authPlugin from './plugins/auth.js'
+import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
-import projectionsPlugin from './plugins/projections.js'
-import realtimePlugin from './plugins/realtime.js'
+import configPlugin from './plugins/config.js'
 import docsPlugin from './plugins/docs.js'
 import eventStorePlugin from './plugins/event-store.js'
-import mongoPlugin from './plugins/mongo.js'
+import inputGuardPlugin from './plugins/input-guard.js'
 import notificationsPlugin from './plugins/notifications.js'
+import projectionsPlugin from './plugins/projections.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import readinessPlugin from './plugins/readiness.js'
+import realtimePlugin from './plugins/realtime.js'
 import redisPlugin from './plugins/redis.js'
-import securityPlugin from './plugins/security.js'
+import securityHeadersPlugin from './plugins/security-headers.js'
+import socketIoPlugin from './plugins/socket-io.js'
+import storagePlugin from './plugins/storage.js'
+import tokensPlugin from './plugins/tokens.js'
 import usersPlugin from './plugins/users.js'
+import websocketPlugin from './plugins/websocket.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
 import adminProjectionRoutes from './routes/admin-projections.js'
 import authRoutes from './routes/auth.js'
+import eventsWebSocketRoute from './routes/events-ws.js'
 import healthRoutes from './routes/health.js'
-import orderCommandRoutes from './routes/order-commands.js'
-import orderQueryRoutes from './routes/order-queries.js'
+import orderRoutes from './routes/orders.js'
 import reportRoutes from './routes/reports.js'
-import skuQueryRoutes from './routes/sku-queries.js'
-import skuCommandRoutes from './routes/skus.js'
+import skuRoutes from './routes/skus.js'
 import userRoutes from './routes/users.js'
 
 export interface BuildAppOptions {
@@ -101,27 +105,36 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
     )
   })
 
-  await app.register(readinessPlugin)
-  await app.register(mongoPlugin)
-  await app.register(redisPlugin)
-  await app.register(eventStorePlugin)
-  await app.register(notificationsPlugin)
-  await app.register(usersPlugin)
-  await app.register(authPlugin)
-  await app.register(securityPlugin)
-  await app.register(docsPlugin)
-  await app.register(commandsPlugin)
-  await app.register(projectionsPlugin)
-  await app.register(realtimePlugin)
+  // Infrastructure, each plugin one concern, in dependency order.
+  for (const plugin of [
+    readinessPlugin,
+    storagePlugin,
+    redisPlugin,
+    eventStorePlugin,
+    notificationsPlugin,
+    usersPlugin,
+    tokensPlugin,
+    accessPlugin,
+    securityHeadersPlugin,
+    inputGuardPlugin,
+    rateLimitPlugin,
+    docsPlugin,
+    commandsPlugin,
+    projectionsPlugin,
+    realtimePlugin,
+    socketIoPlugin,
+    websocketPlugin,
+  ]) {
+    await app.register(plugin)
+  }
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)
-  await app.register(skuCommandRoutes)
-  await app.register(orderCommandRoutes)
-  await app.register(orderQueryRoutes)
-  await app.register(skuQueryRoutes)
+  await app.register(skuRoutes)
+  await app.register(orderRoutes)
   await app.register(reportRoutes)
   await app.register(adminProjectionRoutes)
+  await app.register(eventsWebSocketRoute)
   if (extend) await app.register(extend)
   return app
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { CommandContext } from '../commands/handle-command.js'
+import type { CommandContext } from '../commands/command-handler.js'
 import { type IdempotentRequest, idempotentRequest } from '../commands/idempotency.js'
+import { isCurrency } from '../shared/currency.js'
 import { ValidationError } from '../shared/errors.js'
 
 /** Metadata for the events a request causes: who, and the request id to correlate them. */
@@ -39,4 +40,12 @@ export function versionHeaders(reply: FastifyReply, version: number, replayed = 
   void reply.header('etag', `"${version}"`)
   if (replayed) void reply.header('idempotent-replayed', 'true')
   return reply
+}
+
+/** A body's `currency` must be an ISO 4217 code this runtime knows; 400 otherwise. */
+export function assertCurrency(currency: string): void {
+  if (isCurrency(currency)) return
+  throw new ValidationError('REQUEST.VALIDATION', 'Unknown currency', [
+    { path: 'body/currency', message: 'is not an ISO 4217 currency code' },
+  ])
 }

@@ -1,18 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { AppError, type ErrorKind, type FieldError } from '../shared/errors.js'
-
-/** RFC 9457 problem details, as every error response is sent (DESIGN §6). */
-export interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  instance: string
-  code: string
-  errors?: FieldError[]
-  [extension: string]: unknown
-}
+import type { Problem } from './schemas.js'
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 400,

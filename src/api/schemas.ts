@@ -1,5 +1,8 @@
-import Type, { type TSchema } from 'typebox'
-import { Currency, Money, OrderCreated, SkuCode, TaxRate } from '../events/catalog.js'
+import Type, { type Static, type TSchema } from 'typebox'
+import { ROLES } from '../auth/abilities.js'
+import { IsoDateTime } from '../events/catalog.js'
+
+export { IsoDateTime }
 
 /** Shared request/response shapes; every object schema rejects unknown fields. */
 
@@ -10,9 +13,8 @@ export const Email = Type.String({
   description: 'e-mail address',
 })
 export const Password = Type.String({ minLength: 12, maxLength: 256, description: '12 to 256 characters' })
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('sales_rep'), Type.Literal('auditor')])
+export const Role = Type.Enum(ROLES)
 export const Name = Type.String({ minLength: 1, maxLength: 200 })
-export const IsoDateTime = Type.String({ description: 'ISO-8601 date-time' })
 
 export const Problem = Type.Object(
   {
@@ -26,6 +28,7 @@ export const Problem = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem details' },
 )
+export type Problem = Static<typeof Problem> & Record<string, unknown>
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'page size (default 50)' })),
@@ -38,42 +41,5 @@ export function Page<T extends TSchema>(item: T) {
 
 export const DEFAULT_PAGE_SIZE = 50
 
-/** A catalogue entry (`SkuDocument`). */
-export const SkuView = Type.Object({
-  sku: SkuCode,
-  name: Type.String(),
-  unit_price: Money,
-  currency: Currency,
-  tax_rate_bp: TaxRate,
-  active: Type.Boolean(),
-  deactivation_reason: Type.Optional(Type.String()),
-  version: Type.Integer(),
-  position: Type.Integer(),
-  created_at: IsoDateTime,
-  updated_at: IsoDateTime,
-})
-
-export const OrderStatus = Type.Union([
-  Type.Literal('created'),
-  Type.Literal('confirmed'),
-  Type.Literal('shipped'),
-  Type.Literal('delivered'),
-  Type.Literal('cancelled'),
-])
-
-/** An order (`OrderDocument`): the order.created fields plus lifecycle state. */
-export const OrderView = Type.Object({
-  ...OrderCreated.properties,
-  status: OrderStatus,
-  version: Type.Integer({ description: 'stream version: the ETag' }),
-  position: Type.Integer({ description: 'global position of the last event applied' }),
-  created_at: IsoDateTime,
-  updated_at: IsoDateTime,
-  confirmed_at: Type.Optional(IsoDateTime),
-  shipped_at: Type.Optional(IsoDateTime),
-  delivered_at: Type.Optional(IsoDateTime),
-  cancelled_at: Type.Optional(IsoDateTime),
-  carrier: Type.Optional(Type.String()),
-  tracking_number: Type.Optional(Type.String()),
-  cancel_reason: Type.Optional(Type.String()),
-})
+export { OrderStatus, OrderView } from '../projections/order-view.js'
+export { SkuView } from '../projections/sku-view.js'

@@ -95,3 +95,18 @@ export function accessFilter(ability: AppAbility, action: Action, type: SubjectT
     },
   )
 }
+
+/** Abilities depend only on (role, subject): this builds them once per principal, not per request. */
+export function abilityCache(maxEntries = 10_000): (principal: Principal) => AppAbility {
+  const byPrincipal = new Map<string, AppAbility>()
+  return (principal) => {
+    const key = `${principal.role}\u0000${principal.sub}`
+    let ability = byPrincipal.get(key)
+    if (!ability) {
+      if (byPrincipal.size >= maxEntries) byPrincipal.clear()
+      ability = defineAbilityFor(principal)
+      byPrincipal.set(key, ability)
+    }
+    return ability
+  }
+}

@@ -2,20 +2,14 @@
 // into new generations while the service keeps answering from the current ones, switches
 // each when it has caught up, and exits. Needs MONGODB_URI (the embedded store lives inside
 // the service process: use POST /api/admin/projections/:name/rebuild there).
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { MongoClient } from 'mongodb'
+import { holderId } from '../consumers/leases.js'
+import { startProjectionManager } from '../consumers/projection-manager.js'
 import { createEventStore } from '../events/event-store.js'
-import { MongoCommitLog } from '../events/mongo-commit-log.js'
 import { ConfigError, loadConfig } from '../infra/config.js'
-import { MongoGenerationStore } from '../projections/generations.js'
-import { startProjectionManager } from '../projections/manager.js'
-import { MongoLeaseStore } from '../projections/mongo-lease-store.js'
-import { MongoReadModelStore } from '../projections/mongo-read-model.js'
-import { ordersProjection } from '../projections/orders-projection.js'
+import { loadDotEnv } from '../infra/dotenv.js'
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection.js'
-import { skusProjection } from '../projections/skus-projection.js'
-import { summariesProjection } from '../projections/summaries-projection.js'
+import { managedProjections } from '../projections/registry.js'
+import { openStorage } from '../storage/open-storage.js'
 
 const say = (line: string) => process.stdout.write(`${line}\n`)
 const fail = (line: string, code: number): never => {
@@ -23,7 +17,7 @@ const fail = (line: string, code: number): never => {
   process.exit(code)
 }
 
-if (existsSync('.env')) process.loadEnvFile('.env')
+loadDotEnv()
 const arg = process.argv[2]
 const names: ProjectionName[] =
   arg === 'all'
@@ -40,19 +34,20 @@ try {
 }
 if (!config?.mongodbUri)
   fail('replay needs MONGODB_URI; in the embedded mode use POST /api/admin/projections/:name/rebuild on the running service', 2)
+const instance = `${config?.instanceId ?? 'replay'}:replay`
 
-const client = await new MongoClient(config?.mongodbUri ?? '', { appName: `${config?.instanceId ?? 'replay'}:replay` }).connect()
-const db = client.db(config?.mongodbDatabase)
-const store = createEventStore(new MongoCommitLog(db), { source: `${config?.instanceId ?? 'replay'}:replay` })
-const leases = new MongoLeaseStore(db)
-await leases.ensureIndexes()
+const storage = await openStorage({
+  mongodbUri: config?.mongodbUri,
+  mongodbDatabase: config?.mongodbDatabase ?? '',
+  instanceId: instance,
+})
+const store = createEventStore(storage.commitLog, { source: instance })
 const manager = startProjectionManager({
   store,
-  readModels: new MongoReadModelStore(db),
-  leases,
-  generations: new MongoGenerationStore(db),
-  definitions: [ordersProjection, skusProjection, summariesProjection],
-  holder: `${config?.instanceId ?? 'replay'}:replay:${randomBytes(4).toString('hex')}`,
+  leases: storage.leases,
+  generations: storage.generations,
+  projections: managedProjections(storage.readModels, store),
+  holder: holderId(instance, 'projections'),
   runLive: false,
   onError: (error, context) => {
     process.stderr.write(`${context}: ${(error as Error).message}\n`)
@@ -89,7 +84,7 @@ while (!signal.interrupted) {
   await new Promise((resolve) => setTimeout(resolve, 1000))
 }
 await manager.stop()
-await client.close()
+await storage.close()
 if (signal.interrupted) fail('interrupted: the rebuild stays pending and running service instances will finish it', 130)
 const summary = [...targets].map(([name, generation]) => `${name} → generation ${generation}`).join(', ')
 say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary} live`)

@@ -66,3 +66,11 @@ export class ConcurrentChangeError extends AppError {
     )
   }
 }
+
+/** A decider produced an event its schema refuses: a bug, never written (500). */
+export class InvalidDecisionError extends Error {
+  constructor(problem: string) {
+    super(`decider produced an invalid event: ${problem}`)
+    this.name = 'InvalidDecisionError'
+  }
+}

@@ -30,16 +30,16 @@ export function idempotentRequest(operation: string, actor: string, key: string,
   }
 }
 
-/** The original result of a keyed request, if this is a retry of the same request; 422 if the body differs. */
-export function asReplay(original: AppendResult, request: IdempotentRequest): AppendResult {
+/** A keyed request met its stored result: fine if it is a retry of the same request, 422 if the body differs. */
+export function assertSameRequest(original: Pick<AppendResult, 'fingerprint'>, request: IdempotentRequest): void {
   if (original.fingerprint !== request.fingerprint) throw new IdempotencyKeyReusedError()
-  return original
 }
 
 /** Runs `work` for one key at a time within this process (identical retries wait for the first). */
 export function createKeyedLock() {
   const tails = new Map<string, Promise<unknown>>()
-  return async function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  return async function withLock<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (key === undefined) return work()
     const previous = tails.get(key) ?? Promise.resolve()
     const current = previous.then(work, work)
     const tail = current.catch(() => undefined)

@@ -1,28 +1,16 @@
-import type { Principal } from '../auth/abilities.js'
-import { type AppAbility, inState } from '../auth/abilities.js'
+import { type AppAbility, type Principal, inState } from '../auth/abilities.js'
 import { ForbiddenError } from '../auth/errors.js'
 import type { CustomerData } from '../events/catalog.js'
-import { CommandIdConflictError, ConcurrencyError } from '../events/errors.js'
-import type { EventStore } from '../events/event-store.js'
 import type { Sequences } from '../infra/sequence.js'
-import { type OrderDocument, orderFromEvents } from '../projections/order-document.js'
+import { type OrderView, orderView } from '../projections/order-view.js'
+import type { CommandContext, CommandHandler } from './command-handler.js'
 import { OrderNotFoundError, OrderRejectedError } from './errors.js'
-import { type CommandContext, handleCommand } from './handle-command.js'
-import { type IdempotentRequest, asReplay, createKeyedLock } from './idempotency.js'
-import {
-  type OrderCommand,
-  type OrderItemRequest,
-  type OrderState,
-  decideOrder,
-  evolveOrder,
-  initialOrderState,
-} from './order/decider.js'
+import type { IdempotentRequest } from './idempotency.js'
+import { type LifecycleCommand, type OrderItemRequest, actionOf, orderDecider } from './order/decider.js'
 import type { SkuState } from './sku/decider.js'
+import { orderStream } from '../events/streams.js'
 
-export const orderStream = (orderId: string) => `order-${orderId}`
-export const formatOrderId = (n: number) => `ORD-${String(n).padStart(5, '0')}`
-
-const orderDecider = { initialState: initialOrderState, decide: decideOrder, evolve: evolveOrder }
+const formatOrderId = (n: number) => `ORD-${String(n).padStart(5, '0')}`
 
 export interface PlaceOrderInput {
   customer: CustomerData
@@ -34,12 +22,12 @@ export interface PlaceOrderInput {
 }
 
 export interface OrderCommandResult {
-  order: OrderDocument
+  order: OrderView
   replayed: boolean
 }
 
 export interface OrderCommandDeps {
-  store: EventStore
+  handle: CommandHandler
   sequences: Sequences
   /** The current state of a SKU, from its stream. */
   loadSku(sku: string): Promise<SkuState>
@@ -47,77 +35,52 @@ export interface OrderCommandDeps {
   isSalesRep(email: string): Promise<boolean>
 }
 
-type Lifecycle = Exclude<OrderCommand, { type: 'PlaceOrder' }>
+/** A new order number can have been handed out twice (FerretDB's counter): its claim then fails and takes another. */
+const PLACE_ATTEMPTS = 10
 
 export type OrderCommands = ReturnType<typeof createOrderCommands>
 
 /** The order write side: placing orders and moving them through their lifecycle. */
 export function createOrderCommands(deps: OrderCommandDeps) {
-  const { store } = deps
-  const withLock = createKeyedLock()
-
-  async function place(input: PlaceOrderInput, principal: Principal, context: CommandContext, idempotency?: IdempotentRequest) {
-    return idempotency
-      ? withLock(idempotency.commandId, () => placeOnce(input, principal, context, idempotency))
-      : placeOnce(input, principal, context)
-  }
-
-  async function placeOnce(
+  async function place(
     input: PlaceOrderInput,
     principal: Principal,
     context: CommandContext,
     idempotency?: IdempotentRequest,
   ): Promise<OrderCommandResult> {
-    if (idempotency) {
-      const original = await store.findCommand(idempotency.commandId)
-      if (original) return replay(original, idempotency)
-    }
-    const salesRep = await salesRepFor(input.sales_rep, principal)
-    const skus = [...new Set(input.items.map((item) => item.sku))]
-    const catalog = new Map(await Promise.all(skus.map(async (sku) => [sku, await deps.loadSku(sku)] as const)))
-
-    // Decide first (every rule, with a placeholder id), so a refused order burns no number.
-    const [draft] = decideOrder(
-      {
-        type: 'PlaceOrder',
-        data: {
-          order_id: formatOrderId(0),
-          sales_rep: salesRep,
-          customer: input.customer,
-          items: input.items,
-          ...(input.currency === undefined ? {} : { currency: input.currency }),
-          ...(input.notes === undefined ? {} : { notes: input.notes }),
-          catalog,
-        },
-      },
-      initialOrderState(),
-    )
-    if (draft?.type !== 'order.created') throw new Error('PlaceOrder must decide order.created')
-
-    // The number comes from a counter and is claimed by creating the order's stream: if the
-    // counter ever hands a number out twice (FerretDB), the second claim fails and asks again.
-    for (let attempt = 1; ; attempt++) {
-      const orderId = formatOrderId(await deps.sequences.next('order_number'))
-      const events = [{ type: draft.type, data: { ...draft.data, order_id: orderId } }]
-      try {
-        const result = await store.append(orderStream(orderId), events, {
-          expectedVersion: 'no_stream',
-          actor: context.actor,
-          correlationId: context.correlationId,
-          ...(idempotency ?? {}),
-        })
-        return idempotency && result.replayed
-          ? replay(result, idempotency)
-          : { order: document(result.events), replayed: result.replayed }
-      } catch (error) {
-        if (error instanceof CommandIdConflictError && idempotency) {
-          // An identical request on another instance won with another number: answer with its order.
-          const original = await store.findCommand(idempotency.commandId)
-          if (original) return replay(original, idempotency)
+    let prepared: { salesRep: string; catalog: ReadonlyMap<string, SkuState> } | undefined
+    const result = await deps.handle(
+      orderDecider,
+      // Each attempt claims a new order stream under the next number: creating it with
+      // `no_stream` is the claim, so a number handed out twice is refused and asked again.
+      async () => {
+        prepared ??= { salesRep: await salesRepFor(input.sales_rep, principal), catalog: await catalogFor(input) }
+        const orderId = formatOrderId(await deps.sequences.next('order_number'))
+        return {
+          stream: orderStream(orderId),
+          command: {
+            type: 'PlaceOrder' as const,
+            data: {
+              order_id: orderId,
+              sales_rep: prepared.salesRep,
+              customer: input.customer,
+              items: input.items,
+              ...(input.currency === undefined ? {} : { currency: input.currency }),
+              ...(input.notes === undefined ? {} : { notes: input.notes }),
+              catalog: prepared.catalog,
+            },
+          },
         }
-        if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error
-      }
-    }
+      },
+      context,
+      { ...(idempotency ? { idempotency } : {}), attempts: PLACE_ATTEMPTS },
+    )
+    return { order: viewOf(result.events), replayed: result.replayed }
+  }
+
+  async function catalogFor(input: PlaceOrderInput): Promise<ReadonlyMap<string, SkuState>> {
+    const skus = [...new Set(input.items.map((item) => item.sku))]
+    return new Map(await Promise.all(skus.map(async (sku) => [sku, await deps.loadSku(sku)] as const)))
   }
 
   async function salesRepFor(requested: string | undefined, principal: Principal): Promise<string> {
@@ -143,38 +106,34 @@ export function createOrderCommands(deps: OrderCommandDeps) {
    * of two racing transitions exactly one wins and the other is a 409.
    */
   async function transition(
-    command: Lifecycle,
+    command: LifecycleCommand,
     ability: AppAbility,
     context: CommandContext,
     ifMatch?: number,
-  ): Promise<OrderDocument> {
-    const verb = command.type.replace(/Order$/, '').toLowerCase() as 'confirm' | 'ship' | 'deliver' | 'cancel'
-    const result = await handleCommand(store, orderStream(command.data.order_id), orderDecider, command, context, {
+  ): Promise<OrderView> {
+    const action = actionOf(command)
+    const result = await deps.handle(orderDecider, { stream: orderStream(command.data.order_id), command }, context, {
       ...(ifMatch === undefined ? {} : { ifMatch }),
-      authorize: (state: OrderState) => {
+      authorize: (state) => {
         if (state.status === 'none' || !ability.can('read', inState('Order', state)))
           throw new OrderNotFoundError(command.data.order_id)
-        if (!ability.can(verb, inState('Order', state))) {
+        if (!ability.can(action, inState('Order', state))) {
           throw new ForbiddenError(
-            `Your role may not ${verb} this order${verb === 'cancel' ? ' (sales reps cancel their own orders while created)' : ''}`,
+            `Your role may not ${action} this order${action === 'cancel' ? ' (sales reps cancel their own orders while created)' : ''}`,
           )
         }
       },
-      mayRetry: (decidedOn, now) => decidedOn.status === now.status,
+      retryIf: (decidedOn, now) => decidedOn.status === now.status,
       describe: (state) => state.status,
     })
-    return document(result.events)
-  }
-
-  function replay(original: Parameters<typeof asReplay>[0], idempotency: IdempotentRequest): OrderCommandResult {
-    return { order: document(asReplay(original, idempotency).events), replayed: true }
+    return viewOf(result.events)
   }
 
   return { place, transition }
 }
 
-function document(events: Parameters<typeof orderFromEvents>[0]): OrderDocument {
-  const order = orderFromEvents(events)
+function viewOf(events: Parameters<typeof orderView.of>[0]): OrderView {
+  const order = orderView.of(events)
   if (!order) throw new Error('an order stream without order.created')
   return order
 }

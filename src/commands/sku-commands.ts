@@ -1,86 +1,54 @@
+import { aggregateStream } from '../events/aggregate-stream.js'
 import type { EventStore } from '../events/event-store.js'
-import { ConcurrencyError } from '../events/errors.js'
-import { type SkuDocument, skuFromEvents } from '../projections/sku-document.js'
-import { SkuExistsError } from './errors.js'
-import { type CommandContext, handleCommand } from './handle-command.js'
-import { type IdempotentRequest, asReplay, createKeyedLock } from './idempotency.js'
-import { type SkuCommand, type SkuDetails, type SkuState, decideSku, evolveSku, initialSkuState } from './sku/decider.js'
-
-export const skuStream = (sku: string) => `sku-${sku}`
-
-const skuDecider = { initialState: initialSkuState, decide: decideSku, evolve: evolveSku }
+import { type SkuView, skuView } from '../projections/sku-view.js'
+import type { CommandContext, CommandHandler } from './command-handler.js'
+import type { IdempotentRequest } from './idempotency.js'
+import { type SkuCommand, type SkuDetails, type SkuState, skuDecider } from './sku/decider.js'
+import { skuStream } from '../events/streams.js'
 
 export interface SkuCommandResult {
-  sku: SkuDocument
+  sku: SkuView
   replayed: boolean
 }
 
+/** A command that changes an existing SKU. */
+export type SkuChange = Exclude<SkuCommand, { type: 'CreateSku' }>
+
 export type SkuCommands = ReturnType<typeof createSkuCommands>
 
-/** The catalogue's write side: each SKU is its own stream. */
-export function createSkuCommands(store: EventStore) {
-  const withLock = createKeyedLock()
-
+/** The catalogue's write side: each SKU is its own stream, so its code is unique by the stream's first version. */
+export function createSkuCommands(deps: { handle: CommandHandler; store: EventStore }) {
   async function create(
     details: SkuDetails,
     context: CommandContext,
     idempotency?: IdempotentRequest,
   ): Promise<SkuCommandResult> {
-    const write = async (): Promise<SkuCommandResult> => {
-      if (idempotency) {
-        const original = await store.findCommand(idempotency.commandId)
-        if (original) return { sku: document(asReplay(original, idempotency).events), replayed: true }
-      }
-      const events = decideSku({ type: 'CreateSku', data: details }, initialSkuState())
-      try {
-        const result = await store.append(skuStream(details.sku), events, {
-          expectedVersion: 'no_stream', // the stream's unique first version makes the code unique
-          actor: context.actor,
-          correlationId: context.correlationId,
-          ...(idempotency ?? {}),
-        })
-        return {
-          sku: document(idempotency && result.replayed ? asReplay(result, idempotency).events : result.events),
-          replayed: result.replayed,
-        }
-      } catch (error) {
-        if (error instanceof ConcurrencyError) throw new SkuExistsError(details.sku)
-        throw error
-      }
-    }
-    return idempotency ? withLock(idempotency.commandId, write) : write()
+    const command = { type: 'CreateSku' as const, data: details }
+    const result = await deps.handle(
+      skuDecider,
+      { stream: skuStream(details.sku), command },
+      context,
+      idempotency ? { idempotency } : {},
+    )
+    return { sku: viewOf(result.events), replayed: result.replayed }
   }
 
-  async function change(
-    command: Exclude<SkuCommand, { type: 'CreateSku' }>,
-    context: CommandContext,
-    ifMatch?: number,
-  ): Promise<SkuDocument> {
-    const result = await handleCommand(
-      store,
-      skuStream(command.data.sku),
-      skuDecider,
-      command,
-      context,
-      ifMatch === undefined ? {} : { ifMatch },
-    )
-    return document(result.events)
+  async function change(command: SkuChange, context: CommandContext, ifMatch?: number): Promise<SkuView> {
+    const target = { stream: skuStream(command.data.sku), command }
+    const result = await deps.handle(skuDecider, target, context, ifMatch === undefined ? {} : { ifMatch })
+    return viewOf(result.events)
   }
 
   /** The SKU's current state, read from its stream (strongly consistent, unlike a read model). */
   async function load(sku: string): Promise<SkuState> {
-    const events = await store.readStream(skuStream(sku))
-    return events.reduce(
-      (state, e) => evolveSku(state, { type: e.type, data: e.data } as Parameters<typeof evolveSku>[1]),
-      initialSkuState(),
-    )
+    return (await aggregateStream(deps.store, skuStream(sku), skuDecider)).state
   }
 
   return { create, change, load }
 }
 
-function document(events: Parameters<typeof skuFromEvents>[0]): SkuDocument {
-  const sku = skuFromEvents(events)
+function viewOf(events: Parameters<typeof skuView.of>[0]): SkuView {
+  const sku = skuView.of(events)
   if (!sku) throw new Error('a SKU stream without sku.created')
   return sku
 }

@@ -12,6 +12,11 @@ export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4
 export const SkuCode = Type.String({ pattern: '^[A-Z0-9_-]{3,32}$', description: '3-32 characters of A-Z, 0-9, "-" and "_"' })
 export const TaxRate = Type.Integer({ minimum: 0, maximum: 10_000, description: 'basis points: 1800 = 18 %' })
 export const OrderId = Type.String({ pattern: '^ORD-\\d{5,}$' })
+export const IsoDateTime = Type.String({ description: 'ISO-8601 date-time' })
+
+/** An order's lifecycle: created → confirmed → shipped → delivered; cancelled from created or confirmed. */
+export const ORDER_STATUSES = ['created', 'confirmed', 'shipped', 'delivered', 'cancelled'] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
 export const SkuCreated = Type.Object({
   sku: SkuCode,

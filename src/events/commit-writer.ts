@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type CommitDocument, type CommitLog, type CommittedEvent, DuplicateKeyError } from './commit-log.js'
 import { CommandIdConflictError, ConcurrencyError, EventStoreBusyError } from './errors.js'
-import type { AppendResult, ExpectedVersion } from './event-store.js'
-import { resultOf } from './stored-events.js'
+import type { ExpectedVersion } from './event-store.js'
 
 /** A validated append waiting for its turn. */
 export interface PendingAppend {
@@ -13,7 +12,8 @@ export interface PendingAppend {
   events: CommittedEvent[]
   at: Date
   deadline: number
-  resolve(result: AppendResult): void
+  /** Called with the commit that holds the append: its own, or the original one when `replayed`. */
+  resolve(commit: CommitDocument, replayed: boolean): void
   reject(error: unknown): void
 }
 
@@ -164,11 +164,11 @@ function settle(
   replayed: boolean,
 ): void {
   if (!append || !commit) return
-  append.resolve(resultOf(commit, replayed))
-  for (const follower of followers.get(append.commandId) ?? []) follower.resolve(resultOf(commit, true))
+  append.resolve(commit, replayed)
+  for (const follower of followers.get(append.commandId) ?? []) follower.resolve(commit, true)
 }
 
-export function versionMatches(expected: ExpectedVersion, current: number): boolean {
+function versionMatches(expected: ExpectedVersion, current: number): boolean {
   return (
     expected === 'any' ||
     (expected === 'no_stream' && current === 0) ||

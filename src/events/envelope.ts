@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto'
 import { monotonicFactory } from 'ulid'
+import type { DomainEvent, OrderEvent, SkuEvent } from './catalog.js'
 
 /** Metadata every stored event carries (DESIGN §3). */
 export interface EventMetadata {
@@ -29,6 +30,16 @@ export interface StoredEvent<Type extends string = string, Data = unknown> {
   data: Data
   metadata: EventMetadata
 }
+
+/**
+ * An event as read back from the store, typed by the union `E` of the events the store
+ * holds (the catalogue's `DomainEvent` by default): narrowing on `type` narrows `data`.
+ * The event store is the one place that turns stored documents into these.
+ */
+export type ReadEvent<E extends NewEvent = DomainEvent> = E extends NewEvent ? StoredEvent<E['type'], E['data']> : never
+
+export const isOrderEvent = (event: ReadEvent): event is ReadEvent<OrderEvent> => event.type.startsWith('order.')
+export const isSkuEvent = (event: ReadEvent): event is ReadEvent<SkuEvent> => event.type.startsWith('sku.')
 
 /**
  * ulid's default random source asks the OS for one byte per character (16 calls per id);

@@ -1,9 +1,9 @@
-import { type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
+import type { DomainEvent } from './catalog.js'
+import { type CommitDocument, type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
-import { type NewEvent, type StoredEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
+import { type NewEvent, type ReadEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
 import { CommandIdConflictError, InvalidAppendError } from './errors.js'
 import { findUnstorable } from './storable.js'
-import { expand, resultOf } from './stored-events.js'
 
 /** What the writer believes the stream's version is (DESIGN §4.1). */
 export type ExpectedVersion = number | 'no_stream' | 'stream_exists' | 'any'
@@ -20,9 +20,9 @@ export interface AppendOptions {
   causationId?: string
 }
 
-export interface AppendResult {
+export interface AppendResult<E extends NewEvent = DomainEvent> {
   stream: string
-  events: StoredEvent[]
+  events: ReadEvent<E>[]
   /** Stream version of the last event written. */
   version: number
   /** Global position of the last event written. */
@@ -32,23 +32,23 @@ export interface AppendResult {
   fingerprint?: string
 }
 
-export interface ReadAllResult {
-  events: StoredEvent[]
+export interface ReadAllResult<E extends NewEvent = DomainEvent> {
+  events: ReadEvent<E>[]
   /** Position read up to: pass it as the next `after`. */
   position: number
 }
 
-/** The event store port (DESIGN §4). */
-export interface EventStore {
-  append(stream: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>
+/** The event store port (DESIGN §4), typed by the union of events it holds. */
+export interface EventStore<E extends NewEvent = DomainEvent> {
+  append<T extends E>(stream: string, events: readonly T[], options: AppendOptions): Promise<AppendResult<T>>
   /** The stream's events from `fromVersion` (default 1), optionally only those stored at or before `until`. */
-  readStream(stream: string, options?: { fromVersion?: number; until?: Date }): Promise<StoredEvent[]>
+  readStream(stream: string, options?: { fromVersion?: number; until?: Date }): Promise<ReadEvent<E>[]>
   /** Events after `after`, in global position order. */
-  readAll(options: { after: number; limit?: number }): Promise<ReadAllResult>
+  readAll(options: { after: number; limit?: number }): Promise<ReadAllResult<E>>
   /** Position of the newest event stored. */
   headPosition(): Promise<number>
   /** The commit a command id wrote, as a replayed result, or null. */
-  findCommand(commandId: string): Promise<AppendResult | null>
+  findCommand(commandId: string): Promise<AppendResult<E> | null>
   /** Calls `listener` with the last position of every commit this process writes; returns an unsubscribe. */
   onAppended(listener: (position: number) => void): () => void
 }
@@ -65,20 +65,24 @@ export interface EventStoreOptions {
 
 const DEFAULT_READ_LIMIT = 500
 
-/** The event store over any `CommitLog` adapter (MongoDB or memory); see `commit-writer.ts` for positions. */
-export function createEventStore(log: CommitLog, options: EventStoreOptions): EventStore {
+/**
+ * The event store over any `CommitLog` adapter (MongoDB or memory); see `commit-writer.ts`
+ * for positions. `E` is the union of events the store holds: reads are typed by it, in
+ * one place (`readEventsOf`), instead of casts wherever events are used.
+ */
+export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLog, options: EventStoreOptions): EventStore<E> {
   const now = options.now ?? (() => new Date())
   const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
   const write = createCommitWriter(log, options.beforeInsert ? { beforeInsert: options.beforeInsert } : {})
   const listeners = new Set<(position: number) => void>()
 
-  async function append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
+  async function append<T extends E>(stream: string, events: readonly T[], opts: AppendOptions): Promise<AppendResult<T>> {
     validate(stream, events, opts)
     if (opts.commandId !== undefined) {
       const original = await log.findByCommandId(opts.commandId)
       if (original) {
         if (original.stream !== stream) throw new CommandIdConflictError(opts.commandId)
-        return resultOf(original, true)
+        return appendResultOf<T>(original, true)
       }
     }
     const at = now()
@@ -89,7 +93,7 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
       correlation_id: opts.correlationId,
       ...(opts.causationId === undefined ? {} : { causation_id: opts.causationId }),
     }
-    const result = await new Promise<AppendResult>((resolve, reject) => {
+    const { commit, replayed } = await new Promise<{ commit: CommitDocument; replayed: boolean }>((resolve, reject) => {
       write({
         stream,
         expected: opts.expectedVersion ?? 'any',
@@ -98,35 +102,37 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
         events: events.map((event) => ({ event_id: newEventId(), type: event.type, data: event.data, metadata })),
         at,
         deadline: performance.now() + appendTimeoutMs,
-        resolve,
+        resolve: (stored, isReplay) => {
+          resolve({ commit: stored, replayed: isReplay })
+        },
         reject,
       })
     })
-    if (!result.replayed) for (const listener of listeners) listener(result.position)
-    return result
+    if (!replayed) for (const listener of listeners) listener(commit.last_position)
+    return appendResultOf<T>(commit, replayed)
   }
 
-  async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<StoredEvent[]> {
+  async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<ReadEvent<E>[]> {
     const fromVersion = opts.fromVersion ?? 1
     const until = opts.until?.getTime()
     const commits = await log.readStream(stream, fromVersion)
     return commits
-      .flatMap(expand)
+      .flatMap((commit) => readEventsOf<E>(commit))
       .filter((e) => e.version >= fromVersion && (until === undefined || Date.parse(e.metadata.timestamp) <= until))
   }
 
-  async function readAll({ after, limit = DEFAULT_READ_LIMIT }: { after: number; limit?: number }): Promise<ReadAllResult> {
+  async function readAll({ after, limit = DEFAULT_READ_LIMIT }: { after: number; limit?: number }): Promise<ReadAllResult<E>> {
     const commits = await log.readFrom(after, limit)
     const events = commits
-      .flatMap(expand)
+      .flatMap((commit) => readEventsOf<E>(commit))
       .filter((e) => e.position > after)
       .slice(0, limit)
     return { events, position: events.at(-1)?.position ?? after }
   }
 
-  async function findCommand(commandId: string): Promise<AppendResult | null> {
+  async function findCommand(commandId: string): Promise<AppendResult<E> | null> {
     const commit = await log.findByCommandId(commandId)
-    return commit && resultOf(commit, true)
+    return commit && appendResultOf<E>(commit, true)
   }
 
   function onAppended(listener: (position: number) => void): () => void {
@@ -135,6 +141,38 @@ export function createEventStore(log: CommitLog, options: EventStoreOptions): Ev
   }
 
   return { append, readStream, readAll, findCommand, onAppended, headPosition: () => log.lastPosition() }
+}
+
+/**
+ * The events of a commit, each with its own version and global position — the one place
+ * stored documents become typed events: the store only ever holds what `append` accepted
+ * as `E`, and event schemas only ever gain optional fields (DESIGN §3).
+ */
+function readEventsOf<E extends NewEvent>(commit: CommitDocument): ReadEvent<E>[] {
+  return commit.events.map(
+    (event, i) =>
+      ({
+        event_id: event.event_id,
+        type: event.type,
+        stream: commit.stream,
+        version: commit.version + i,
+        position: commit.position + i,
+        data: event.data,
+        metadata: event.metadata,
+      }) as ReadEvent<E>,
+  )
+}
+
+/** What an append returns, from the commit it wrote (or found, when `replayed`). */
+function appendResultOf<E extends NewEvent>(commit: CommitDocument, replayed: boolean): AppendResult<E> {
+  return {
+    stream: commit.stream,
+    events: readEventsOf<E>(commit),
+    version: commit.last_version,
+    position: commit.last_position,
+    replayed,
+    ...(commit.fingerprint === undefined ? {} : { fingerprint: commit.fingerprint }),
+  }
 }
 
 function validate(stream: string, events: readonly NewEvent[], opts: AppendOptions): void {

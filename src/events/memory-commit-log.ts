@@ -1,4 +1,5 @@
 import { deepFreeze } from '../shared/freeze.js'
+import { lowerBound } from '../shared/lower-bound.js'
 import {
   type CommitDocument,
   type CommitLog,
@@ -80,16 +81,9 @@ export class MemoryCommitLog implements CommitLog {
     return this.byPosition[this.firstIndexAbove(position - 1)]?.position === position
   }
 
-  /** Index of the first commit whose position is above `position` (binary search). */
+  /** Index of the first commit whose position is above `position`. */
   private firstIndexAbove(position: number): number {
-    let low = 0
-    let high = this.byPosition.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if ((this.byPosition[mid]?.position ?? Infinity) <= position) low = mid + 1
-      else high = mid
-    }
-    return low
+    return lowerBound(this.byPosition, (commit) => commit.position > position)
   }
 }
 

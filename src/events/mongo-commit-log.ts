@@ -1,4 +1,4 @@
-import { type Collection, type Db, MongoBulkWriteError, MongoServerError, type WriteError } from 'mongodb'
+import { type Collection, type Db, MongoBulkWriteError, type WriteError } from 'mongodb'
 import {
   type CommitDocument,
   type CommitLog,
@@ -6,7 +6,7 @@ import {
   type InsertOutcome,
   MAX_EVENTS_PER_COMMIT,
 } from './commit-log.js'
-import { ensureIndexes } from '../infra/mongo-indexes.js'
+import { ensureIndexes, isDuplicateKey } from '../infra/mongo-collections.js'
 
 /** A commit as stored: the command id is the `_id`, so the idempotency lookup is a primary-key read. */
 type StoredCommit = Omit<CommitDocument, 'command_id'> & { _id: string }
@@ -40,11 +40,12 @@ export class MongoCommitLog implements CommitLog {
       await this.events.insertMany(commits.map(toStored), { ordered: true })
       return { inserted: commits.length }
     } catch (error) {
+      const failed = isDuplicateKey(error) ? new DuplicateKeyError(error) : error
       if (error instanceof MongoBulkWriteError) {
         const first: WriteError | undefined = [error.writeErrors].flat()[0]
-        if (first) return { inserted: first.index, error: first.code === 11000 ? new DuplicateKeyError(error) : error }
+        if (first) return { inserted: first.index, error: failed }
       }
-      if (error instanceof MongoServerError && error.code === 11000) return { inserted: 0, error: new DuplicateKeyError(error) }
+      if (failed instanceof DuplicateKeyError) return { inserted: 0, error: failed }
       // Unknown how many were stored (e.g. the connection dropped): report none, with the error.
       return { inserted: 0, error }
     }

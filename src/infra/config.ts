@@ -28,7 +28,7 @@ export interface Config {
   redisStream: string
   /** Entries the real-time stream keeps (`XADD … MAXLEN ~`): how far back clients can resume. */
   redisStreamMaxLength: number
-  /** Prefix of every other Redis key the service writes (rate limits, locks, leases). */
+  /** Prefix of every other Redis key the service writes (rate limits, login throttles, stream epoch, Socket.IO adapter, wake-ups). */
   redisKeyPrefix: string
   shutdownTimeoutMs: number
   corsOrigins: string[]
@@ -91,7 +91,7 @@ function text(env: Env, name: string, fallback: string, pattern = /^\S+$/, hint 
 }
 
 /** "1000/1h", "100/15m", "5/s": a count over a window in s, m, h or d. */
-export function parseRateLimit(name: string, value: string): RateLimit {
+function parseRateLimit(name: string, value: string): RateLimit {
   const match = /^(\d+)\/(\d*)([smhd])$/.exec(value)
   const max = Number(match?.[1])
   const multiplier = match?.[2] === '' ? 1 : Number(match?.[2])

@@ -1,4 +1,5 @@
-import { type Db, MongoServerError } from 'mongodb'
+import type { Db } from 'mongodb'
+import { isDuplicateKey } from './mongo-collections.js'
 import { type Sequences, coalescingSequences } from './sequence.js'
 
 interface CounterDocument {
@@ -26,7 +27,7 @@ export function mongoSequences(db: Db): Sequences {
         return counter.seq
       } catch (error) {
         // Two first-ever upserts can race to insert the document; the loser just retries.
-        if (!(error instanceof MongoServerError && error.code === 11000) || attempt >= 3) throw error
+        if (!isDuplicateKey(error) || attempt >= 3) throw error
       }
     }
   })

@@ -1,5 +1,6 @@
 import { guard } from '@ucast/mongo2js'
 import { deepFreeze } from '../shared/freeze.js'
+import { lowerBound } from '../shared/lower-bound.js'
 import { withChanges } from '../shared/objects.js'
 import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
 
@@ -38,15 +39,12 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (options.sort !== this.sort) throw new Error(`memory collection is ordered by ${this.sort}, not ${options.sort}`)
     const tests = filters.map((f) => guard(f as never) as (doc: unknown) => boolean)
     const found: T[] = []
-    const step = options.descending ? -1 : 1
-    let i =
-      options.after === undefined
-        ? options.descending
-          ? this.ordered.length - 1
-          : 0
-        : options.descending
-          ? this.firstAtOrAbove(options.after) - 1
-          : this.firstAbove(options.after)
+    const { after, descending } = options
+    const step = descending ? -1 : 1
+    let i: number
+    if (after === undefined) i = descending ? this.ordered.length - 1 : 0
+    else if (descending) i = lowerBound(this.ordered, (doc) => this.key(doc) >= after) - 1
+    else i = lowerBound(this.ordered, (doc) => this.key(doc) > after)
     for (; i >= 0 && i < this.ordered.length && found.length < options.limit; i += step) {
       const doc = this.ordered[i] as T
       if (tests.every((test) => test(doc))) found.push(doc)
@@ -104,43 +102,12 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   private insertionPoint(doc: T): number {
-    let low = 0
-    let high = this.ordered.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if (this.compare(this.ordered[mid] as T, doc) < 0) low = mid + 1
-      else high = mid
-    }
-    return low
+    return lowerBound(this.ordered, (other) => this.compare(other, doc) >= 0)
   }
 
   private indexOf(doc: T): number {
     const i = this.insertionPoint(doc)
     if (this.ordered[i]?._id !== doc._id) throw new Error(`memory collection lost track of ${doc._id}`)
     return i
-  }
-
-  /** Index of the first document whose sort value is >= `value`. */
-  private firstAtOrAbove(value: number): number {
-    let low = 0
-    let high = this.ordered.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if (this.key(this.ordered[mid] as T) < value) low = mid + 1
-      else high = mid
-    }
-    return low
-  }
-
-  /** Index of the first document whose sort value is > `value`. */
-  private firstAbove(value: number): number {
-    let low = 0
-    let high = this.ordered.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if (this.key(this.ordered[mid] as T) <= value) low = mid + 1
-      else high = mid
-    }
-    return low
   }
 }

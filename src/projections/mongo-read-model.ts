@@ -1,5 +1,5 @@
-import { type Db, MongoServerError } from 'mongodb'
-import { ensureIndexes } from '../infra/mongo-indexes.js'
+import type { Db } from 'mongodb'
+import { ensureIndexes, isDuplicateKey, isNamespaceNotFound } from '../infra/mongo-collections.js'
 import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
 
 /**
@@ -73,7 +73,7 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
 
   async drop(): Promise<void> {
     await this.collection.drop().catch((error: unknown) => {
-      if (!(error instanceof MongoServerError && error.code === 26)) throw error // 26: no such collection
+      if (!isNamespaceNotFound(error)) throw error
     })
   }
 }
@@ -86,7 +86,7 @@ async function guarded(write: () => Promise<boolean>): Promise<boolean> {
   try {
     return await write()
   } catch (error) {
-    if (error instanceof MongoServerError && error.code === 11000) return false
+    if (isDuplicateKey(error)) return false
     throw error
   }
 }

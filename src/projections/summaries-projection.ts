@@ -1,7 +1,7 @@
-import type { EventData } from '../events/catalog.js'
-import type { StoredEvent } from '../events/envelope.js'
+import type { EventData, OrderEvent } from '../events/catalog.js'
+import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
-import { assertHeld } from './leases.js'
+import { assertHeld } from '../consumers/leases.js'
 import type { ProjectionDefinition } from './projection.js'
 import type { ReadModelCollection, ReadModelStore } from './read-model.js'
 
@@ -11,15 +11,20 @@ export const BUCKET_MS = 15 * 60 * 1000
 /** The row of all SKUs of a (bucket, sales rep): order-level figures. */
 export const ALL_SKUS = '*'
 
-export interface SummaryCounters {
-  order_count: number
-  items_sold: number
-  subtotal: number
-  tax_amount: number
-  total_amount: number
-  cancelled_count: number
-  cancelled_amount: number
-}
+/** The figures every summary row and report bucket sums. */
+export const SUMMARY_COUNTERS = [
+  'order_count',
+  'items_sold',
+  'subtotal',
+  'tax_amount',
+  'total_amount',
+  'cancelled_count',
+  'cancelled_amount',
+] as const
+export type SummaryCounters = Record<(typeof SUMMARY_COUNTERS)[number], number>
+
+export const zeroCounters = (): SummaryCounters =>
+  Object.fromEntries(SUMMARY_COUNTERS.map((counter) => [counter, 0])) as SummaryCounters
 
 /**
  * One row per (quarter-hour of order creation, sales rep, SKU), plus one per (quarter-hour,
@@ -32,7 +37,9 @@ export type SummaryRow = SummaryCounters & { _id: string; last_position: number;
 export const summariesCollection = (readModels: ReadModelStore, generation: number): ReadModelCollection<SummaryRow> =>
   readModels.collection<SummaryRow>(`order_summaries_v${generation}`, 'bucket')
 
-export const bucketOf = (iso: string) => Math.floor(Date.parse(iso) / BUCKET_MS) * BUCKET_MS
+const bucketOf = (iso: string) => Math.floor(Date.parse(iso) / BUCKET_MS) * BUCKET_MS
+
+type OrderCreated = EventData<'order.created'>
 
 /** The `order_summaries` read model: sums per quarter-hour × sales rep × SKU. */
 export const summariesProjection: ProjectionDefinition = {
@@ -41,20 +48,9 @@ export const summariesProjection: ProjectionDefinition = {
     const rows = summariesCollection(readModels, generation)
 
     const add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) =>
-      rows.incGuarded(`${bucket}|${salesRep}|${sku}`, position, counters, {
-        bucket,
-        sales_rep: salesRep,
-        sku,
-        order_count: 0,
-        items_sold: 0,
-        subtotal: 0,
-        tax_amount: 0,
-        total_amount: 0,
-        cancelled_count: 0,
-        cancelled_amount: 0,
-      })
+      rows.incGuarded(`${bucket}|${salesRep}|${sku}`, position, counters, { bucket, sales_rep: salesRep, sku, ...zeroCounters() })
 
-    async function created(order: EventData<'order.created'>, at: string, position: number) {
+    async function created(order: OrderCreated, at: string, position: number) {
       const bucket = bucketOf(at)
       const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
       await add(bucket, order.sales_rep, ALL_SKUS, position, {
@@ -69,7 +65,7 @@ export const summariesProjection: ProjectionDefinition = {
       }
     }
 
-    async function cancelled(event: StoredEvent) {
+    async function cancelled(event: ReadEvent<OrderEvent>) {
       const creation = await orderCreation(store, event)
       if (!creation) return
       const { order, at } = creation
@@ -89,8 +85,7 @@ export const summariesProjection: ProjectionDefinition = {
       async apply(events, lease) {
         for (const event of events) {
           assertHeld(lease)
-          if (event.type === 'order.created')
-            await created(event.data as EventData<'order.created'>, event.metadata.timestamp, event.position)
+          if (event.type === 'order.created') await created(event.data, event.metadata.timestamp, event.position)
           else if (event.type === 'order.cancelled') await cancelled(event)
         }
       },
@@ -101,7 +96,7 @@ export const summariesProjection: ProjectionDefinition = {
 
 /** Per SKU of an order: quantity and line amounts (a SKU appears once per order, but sum to be safe). */
 function linesBySku(
-  order: EventData<'order.created'>,
+  order: OrderCreated,
 ): Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }> {
   const lines = new Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }>()
   for (const item of order.items) {
@@ -118,9 +113,9 @@ function linesBySku(
 /** The cancelled order's creation, read from its stream (the source of truth). */
 async function orderCreation(
   store: EventStore,
-  event: StoredEvent,
-): Promise<{ order: EventData<'order.created'>; at: string } | null> {
+  event: ReadEvent<OrderEvent>,
+): Promise<{ order: OrderCreated; at: string } | null> {
   const [first] = await store.readStream(event.stream, { fromVersion: 1 })
   if (first?.type !== 'order.created') return null
-  return { order: first.data as EventData<'order.created'>, at: first.metadata.timestamp }
+  return { order: first.data, at: first.metadata.timestamp }
 }

@@ -1,11 +1,14 @@
 import { type AppAbility, accessFilter, inState } from '../auth/abilities.js'
 import { ForbiddenError } from '../auth/errors.js'
+import { aggregateStream } from '../events/aggregate-stream.js'
+import type { OrderStatus } from '../events/catalog.js'
 import type { EventStore } from '../events/event-store.js'
-import { type OrderDocument, type OrderStatus, orderFromEvents } from '../projections/order-document.js'
+import { type OrderView, orderView } from '../projections/order-view.js'
 import type { OrderReadModel } from '../projections/orders-projection.js'
 import type { Filter, ReadModelCollection } from '../projections/read-model.js'
 import { NotFoundError } from '../shared/errors.js'
 import { type Page, newestFirst } from './paging.js'
+import { orderStream } from '../events/streams.js'
 
 export interface OrderListFilter {
   status?: OrderStatus
@@ -65,16 +68,15 @@ export function createOrderQueries(deps: { orders: () => ReadModelCollection<Ord
   }
 
   /** The order as it was at `at`, folded from its events up to then; 404 if it did not exist yet. */
-  async function asOf(ability: AppAbility, id: string, at: Date): Promise<OrderDocument> {
-    const order = orderFromEvents(await deps.store.readStream(`order-${id}`, { until: at }))
+  async function asOf(ability: AppAbility, id: string, at: Date): Promise<OrderView> {
+    const { state: order } = await aggregateStream(deps.store, orderStream(id), orderView, { until: at })
     if (!order || !ability.can('read', inState('Order', order))) throw notFound(id)
     return order
   }
 
   /** The order's events, oldest first. */
   async function history(ability: AppAbility, id: string): Promise<HistoryEntry[]> {
-    const events = await deps.store.readStream(`order-${id}`)
-    const order = orderFromEvents(events)
+    const { state: order, events } = await aggregateStream(deps.store, orderStream(id), orderView)
     if (!order || !ability.can('read', inState('Order', order))) throw notFound(id)
     if (!ability.can('read', inState('OrderHistory', order))) throw new ForbiddenError('Your role may not read order histories')
     return events.map((e) => ({

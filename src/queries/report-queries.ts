@@ -1,6 +1,13 @@
 import { DateTime, IANAZone } from 'luxon'
 import type { ReadModelCollection } from '../projections/read-model.js'
-import { ALL_SKUS, BUCKET_MS, type SummaryCounters, type SummaryRow } from '../projections/summaries-projection.js'
+import {
+  ALL_SKUS,
+  BUCKET_MS,
+  SUMMARY_COUNTERS,
+  type SummaryCounters,
+  type SummaryRow,
+  zeroCounters,
+} from '../projections/summaries-projection.js'
 import { type FieldError, ValidationError } from '../shared/errors.js'
 
 export type Granularity = 'hour' | 'day' | 'month'
@@ -37,15 +44,6 @@ export interface Report {
 
 const DAY_MS = 86_400_000
 const MAX_RANGE_DAYS: Record<Granularity, number> = { hour: 366, day: 3660, month: 36_600 }
-const COUNTERS: (keyof SummaryCounters)[] = [
-  'order_count',
-  'items_sold',
-  'subtotal',
-  'tax_amount',
-  'total_amount',
-  'cancelled_count',
-  'cancelled_amount',
-]
 
 export type ReportQueries = ReturnType<typeof createReportQueries>
 
@@ -87,11 +85,11 @@ export function createReportQueries(deps: { summaries: () => ReadModelCollection
         entry = {
           start,
           ...(group === undefined ? {} : { group }),
-          sums: Object.fromEntries(COUNTERS.map((c) => [c, 0])) as unknown as SummaryCounters,
+          sums: zeroCounters(),
         }
         groups.set(id, entry)
       }
-      for (const counter of COUNTERS) entry.sums[counter] += row[counter]
+      for (const counter of SUMMARY_COUNTERS) entry.sums[counter] += row[counter]
     }
 
     const buckets = [...groups.values()]

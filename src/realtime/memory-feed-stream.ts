@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { lowerBound } from '../shared/lower-bound.js'
 import type { FeedEntry, FeedStream } from './feed-stream.js'
 
 /** The feed stream in memory (embedded mode): same semantics as the Redis stream, one process. */
@@ -55,13 +56,7 @@ export class MemoryFeedStream implements FeedStream {
   }
 
   private after(after: number, count: number): FeedEntry[] {
-    let low = 0
-    let high = this.entries.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if ((this.entries[mid]?.position ?? 0) <= after) low = mid + 1
-      else high = mid
-    }
-    return this.entries.slice(low, low + count)
+    const first = lowerBound(this.entries, (entry) => entry.position > after)
+    return this.entries.slice(first, first + count)
   }
 }

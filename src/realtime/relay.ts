@@ -1,6 +1,7 @@
+import type { LeaseStore } from '../consumers/leases.js'
+import { type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
 import type { StoredEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
-import type { BatchHandler } from '../projections/subscription.js'
 import { type FeedEntry, type FeedStream, toFeedEvent } from './feed-stream.js'
 
 export interface RelayOptions {
@@ -10,9 +11,31 @@ export interface RelayOptions {
   maxLength: number
 }
 
+export interface StartRelayOptions extends RelayOptions {
+  leases: LeaseStore
+  /** This process in lease records (see `holderId`). */
+  holder: string
+  /** Wakes the relay early when events were appended (on any instance). */
+  wake: (listener: () => void) => () => void
+  onError: (error: unknown) => void
+}
+
+/** Starts the relay: the catch-up subscription `relay`, a singleton across instances by its lease. */
+export function startRelay(options: StartRelayOptions): Subscription {
+  return startSubscription({
+    name: 'relay',
+    store: options.store,
+    leases: options.leases,
+    holder: options.holder,
+    handle: relayHandler(options),
+    wake: options.wake,
+    pollMs: 250,
+    onError: options.onError,
+  })
+}
+
 /**
- * The relay's batch handler, for a catch-up subscription named `relay` (a singleton across
- * instances by its lease): writes each event to the feed stream under its position. After a
+ * The relay's batch handler: writes each event to the feed stream under its position. After a
  * crash between writing and checkpointing, the batch is written again and the stream refuses
  * what it already holds, so every event is there exactly once. If the stream's store lost its
  * data (a new epoch), the recent history is written again first, so that clients resuming

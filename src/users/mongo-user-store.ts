@@ -1,5 +1,5 @@
-import { type Collection, type Db, MongoServerError } from 'mongodb'
-import { ensureIndexes } from '../infra/mongo-indexes.js'
+import type { Collection, Db } from 'mongodb'
+import { ensureIndexes, insertIfAbsent } from '../infra/mongo-collections.js'
 import { type User, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
 
 type UserDocument = Omit<User, 'email'> & { _id: string }
@@ -17,12 +17,7 @@ export class MongoUserStore implements UserStore {
   }
 
   async insert({ email, ...user }: User): Promise<void> {
-    try {
-      await this.users.insertOne({ _id: email, ...user })
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) throw new UserExistsError(email)
-      throw error
-    }
+    if (!(await insertIfAbsent(this.users, { _id: email, ...user }))) throw new UserExistsError(email)
   }
 
   async find(email: string): Promise<User | null> {

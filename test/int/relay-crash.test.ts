@@ -1,10 +1,11 @@
+import type { NewEvent } from '../../src/events/envelope.js'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MongoCommitLog } from '../../src/events/mongo-commit-log.js'
-import { MongoLeaseStore } from '../../src/projections/mongo-lease-store.js'
-import { startSubscription } from '../../src/projections/subscription.js'
+import { MongoLeaseStore } from '../../src/consumers/mongo-lease-store.js'
+import { startSubscription } from '../../src/consumers/subscription.js'
 import { RedisFeedStream } from '../../src/realtime/redis-feed-stream.js'
 import { relayHandler } from '../../src/realtime/relay.js'
 import { runToExit } from '../support/process.js'
@@ -27,7 +28,7 @@ describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', (
   })
 
   it('the process is killed after writing to Redis; a restarted relay leaves every event in the stream exactly once', async () => {
-    const store = createEventStore(new MongoCommitLog(database.db), { source: 'seed' })
+    const store = createEventStore<NewEvent>(new MongoCommitLog(database.db), { source: 'seed' })
     for (let i = 0; i < 30; i++)
       await store.append(`thing-${i}`, [{ type: 'thing.created', data: { i } }], { actor: 'test', correlationId: 'seed' })
 

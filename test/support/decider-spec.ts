@@ -1,11 +1,5 @@
 import { expect } from 'vitest'
-
-/** The three pure functions of a decider (Emmett's `Decider`). */
-export interface Decider<Command, Event, State> {
-  decide: (command: Command, state: State) => Event[]
-  evolve: (state: State, event: Event) => State
-  initialState: () => State
-}
+import type { Decider } from '../../src/commands/decider.js'
 
 /** What a thrown error must satisfy: its `code`, or a predicate returning true. */
 export type ErrorCheck = string | ((error: unknown) => boolean)
@@ -19,7 +13,7 @@ export interface DeciderThen<Event> {
 }
 
 /** Given/when/then over a decider, after Emmett's `DeciderSpecification.for(decider)`. */
-export function deciderSpec<Command, Event, State>(decider: Decider<Command, Event, State>) {
+export function deciderSpec<Command, State, Event>(decider: Decider<Command, State, Event>) {
   return {
     /** Folds `events` with `evolve` from `initialState` into the state the command meets. */
     given: (events: readonly Event[]) => ({

@@ -1,3 +1,4 @@
+import type { NewEvent } from '../../src/events/envelope.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CommitLog } from '../../src/events/commit-log.js'
 import { EVENT_ID_PATTERN, type StoredEvent } from '../../src/events/envelope.js'
@@ -19,9 +20,9 @@ const created = (n: number) => ({ type: 'thing.created', data: { n } })
 export function eventStoreContract(adapter: string, makeLog: () => Promise<CommitLogFixture>): void {
   describe(`event store contract (${adapter})`, () => {
     let fixture: CommitLogFixture
-    let store: EventStore
+    let store: EventStore<NewEvent>
     const open = (options: Partial<EventStoreOptions> = {}) =>
-      createEventStore(fixture.log, { source: 'test-instance', ...options })
+      createEventStore<NewEvent>(fixture.log, { source: 'test-instance', ...options })
 
     beforeEach(async () => {
       fixture = await makeLog()

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Principal } from '../../src/auth/abilities.js'
 import { defineAbilityFor } from '../../src/auth/abilities.js'
-import type { OrderDocument } from '../../src/projections/order-document.js'
-import type { SkuDocument } from '../../src/projections/sku-document.js'
+import type { OrderView } from '../../src/projections/order-view.js'
+import type { SkuView } from '../../src/projections/sku-view.js'
 
 /** Test data made through the command services (no HTTP), as an admin. */
 const ADMIN: Principal = { sub: 'admin@test.local', role: 'admin' }
@@ -12,8 +12,8 @@ let skuCounter = 0
 
 export async function createSku(
   app: FastifyInstance,
-  overrides: Partial<Omit<SkuDocument, 'active' | 'version' | 'position'>> = {},
-): Promise<SkuDocument> {
+  overrides: Partial<Omit<SkuView, 'active' | 'version' | 'position'>> = {},
+): Promise<SkuView> {
   const details = {
     sku: `SKU-${++skuCounter}-${process.pid}`,
     name: 'Widget',
@@ -28,7 +28,7 @@ export async function createSku(
 export async function placeOrder(
   app: FastifyInstance,
   options: { skus: string[]; salesRep?: string; quantity?: number },
-): Promise<OrderDocument> {
+): Promise<OrderView> {
   const principal: Principal = options.salesRep ? { sub: options.salesRep, role: 'sales_rep' } : ADMIN
   const input = { customer: { name: 'ACME Ltd' }, items: options.skus.map((sku) => ({ sku, quantity: options.quantity ?? 1 })) }
   return (await app.orderCommands.place(input, principal, context)).order
@@ -41,7 +41,7 @@ export async function orderIn(
   app: FastifyInstance,
   status: (typeof PATH)[number] | 'cancelled',
   options: { skus: string[]; salesRep?: string },
-): Promise<OrderDocument> {
+): Promise<OrderView> {
   let order = await placeOrder(app, options)
   const ability = defineAbilityFor(ADMIN)
   const order_id = order.order_id

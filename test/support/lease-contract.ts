@@ -1,17 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { StoredEvent } from '../../src/events/envelope.js'
+import type { NewEvent } from '../../src/events/envelope.js'
 import type { EventStore } from '../../src/events/event-store.js'
-import { type HeldLease, LeaseLostError, type LeaseRecord, type LeaseStore, acquireLease } from '../../src/projections/leases.js'
+import { type HeldLease, LeaseLostError, type LeaseRecord, type LeaseStore, acquireLease } from '../../src/consumers/leases.js'
 import {
   type BatchHandler,
   type Subscription,
   type SubscriptionOptions,
   startSubscription,
-} from '../../src/projections/subscription.js'
+} from '../../src/consumers/subscription.js'
 
 export interface LeaseFixture {
   leases: LeaseStore
-  store: EventStore
+  store: EventStore<NewEvent>
   cleanup(): Promise<void>
 }
 
@@ -30,7 +31,7 @@ const HANDOVER_DEADLINE_MS = 10_000
 export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>): void {
   describe(`lease contract (${adapter})`, () => {
     let leases: LeaseStore
-    let store: EventStore
+    let store: EventStore<NewEvent>
     let cleanup: () => Promise<void>
     /** A fake clock for the lease tests that need time to pass. */
     let clock: { t: number }
@@ -421,7 +422,7 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
 }
 
 /** Appends `count` single-event commits numbered from `from`. */
-async function append(store: EventStore, from: number, count: number): Promise<void> {
+async function append(store: EventStore<NewEvent>, from: number, count: number): Promise<void> {
   for (let n = from; n < from + count; n++) await store.append(`thing-${n % 3}`, [created(n)], who)
 }
 
@@ -482,7 +483,7 @@ function isStrictlyIncreasing(list: readonly number[]): boolean {
 }
 
 /** Appends an event every few milliseconds until stopped; `stop` resolves to the head position. */
-function startAppender(store: EventStore) {
+function startAppender(store: EventStore<NewEvent>) {
   const appended: number[] = []
   const state = { running: true }
   let n = 1000

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { expect } from 'vitest'
-import { orderFromEvents } from '../../src/projections/order-document.js'
+import { aggregateStream } from '../../src/events/aggregate-stream.js'
+import { orderStream } from '../../src/events/streams.js'
+import { orderView } from '../../src/projections/order-view.js'
 import { ordersCollection } from '../../src/projections/orders-projection.js'
 import { TEST_ADMIN } from './app.js'
 import { bearer, tokenFor } from './auth.js'
@@ -91,7 +93,9 @@ export async function rebuildWhileBusy(
   })
   const ids = rebuilt.map((o) => o.order_id)
   expect(new Set(ids).size).toBe(ids.length)
-  const expected = await Promise.all(ids.map(async (id) => orderFromEvents(await app.eventStore.readStream(`order-${id}`))))
+  const expected = await Promise.all(
+    ids.map(async (id) => (await aggregateStream(app.eventStore, orderStream(id), orderView)).state),
+  )
   expect(rebuilt.map(({ _id, last_position: _l, created_position: _c, skus: _s, ...order }) => order)).toEqual(expected)
   const all = await app.inject({ url: `/api/orders?sku=${sku}&limit=200`, headers: admin })
   expect(all.statusCode).toBe(200)

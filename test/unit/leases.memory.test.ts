@@ -1,6 +1,6 @@
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
-import { MemoryLeaseStore } from '../../src/projections/memory-lease-store.js'
+import { MemoryLeaseStore } from '../../src/consumers/memory-lease-store.js'
 import { leaseContract } from '../support/lease-contract.js'
 
 leaseContract('memory', () =>

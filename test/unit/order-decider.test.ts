@@ -2,19 +2,16 @@ import { describe, expect, it } from 'vitest'
 import {
   type OrderCommand,
   type OrderItemRequest,
-  type OrderStatus,
   MAX_ITEMS,
   MAX_QUANTITY,
-  decideOrder,
-  evolveOrder,
-  initialOrderState,
+  orderDecider,
 } from '../../src/commands/order/decider.js'
 import { taxOf } from '../../src/commands/order/pricing.js'
-import { type SkuDetails, type SkuState, decideSku, evolveSku, initialSkuState } from '../../src/commands/sku/decider.js'
-import type { CustomerData, EventData, OrderEvent, SkuEvent } from '../../src/events/catalog.js'
+import { type SkuDetails, type SkuState, skuDecider } from '../../src/commands/sku/decider.js'
+import type { CustomerData, EventData, OrderEvent, OrderStatus, SkuEvent } from '../../src/events/catalog.js'
 import { deciderSpec } from '../support/decider-spec.js'
 
-const spec = deciderSpec({ decide: decideOrder, evolve: evolveOrder, initialState: initialOrderState })
+const spec = deciderSpec(orderDecider)
 
 const MAX = Number.MAX_SAFE_INTEGER
 const ORDER_ID = 'ORD-00001'
@@ -46,7 +43,7 @@ const place = (
 
 /** Decides a PlaceOrder on a new stream and returns the order.created data. */
 const placed = (command: PlaceOrder): EventData<'order.created'> => {
-  const [event, ...rest] = decideOrder(command, initialOrderState())
+  const [event, ...rest] = orderDecider.decide(command, orderDecider.initialState())
   expect(rest).toHaveLength(0)
   if (event?.type !== 'order.created') return expect.fail(`expected order.created, got ${JSON.stringify(event)}`)
   return event.data
@@ -280,7 +277,7 @@ describe('order decider: PlaceOrder', () => {
     it('treats a SKU whose state is none as unknown', () => {
       const error = spec
         .given([])
-        .when(place([{ sku: 'NONE-1', quantity: 1 }], new Map<string, SkuState>([['NONE-1', initialSkuState()]])))
+        .when(place([{ sku: 'NONE-1', quantity: 1 }], new Map<string, SkuState>([['NONE-1', skuDecider.initialState()]])))
         .thenThrows('ORDER.UNAVAILABLE_SKU')
       expect(error).toMatchObject({ errors: [{ path: 'body/items/0/sku' }] })
     })
@@ -483,16 +480,19 @@ describe('order decider: PlaceOrder', () => {
       type: 'sku.created',
       data: { sku: 'LAPTOP-1', name: 'Laptop 14"', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
     }
-    const skuBefore = evolveSku(initialSkuState(), skuCreated)
-    const orderHistory = decideOrder(
+    const skuBefore = skuDecider.evolve(skuDecider.initialState(), skuCreated)
+    const orderHistory = orderDecider.decide(
       place([{ sku: 'LAPTOP-1', quantity: 1 }], new Map([['LAPTOP-1', skuBefore]])),
-      initialOrderState(),
+      orderDecider.initialState(),
     )
     expect(orderHistory).toStrictEqual([orderCreated])
     const snapshot = structuredClone(orderHistory)
 
-    const priceChange = decideSku({ type: 'UpdateSku', data: { sku: 'LAPTOP-1', changes: { unit_price: 150_000 } } }, skuBefore)
-    const skuAfter = [skuCreated, ...priceChange].reduce(evolveSku, initialSkuState())
+    const priceChange = skuDecider.decide(
+      { type: 'UpdateSku', data: { sku: 'LAPTOP-1', changes: { unit_price: 150_000 } } },
+      skuBefore,
+    )
+    const skuAfter = [skuCreated, ...priceChange].reduce(skuDecider.evolve, skuDecider.initialState())
     expect(skuAfter).toMatchObject({ status: 'active', unit_price: 150_000 })
 
     spec.given(orderHistory).when(commands.confirm).then([confirmed])
@@ -500,7 +500,7 @@ describe('order decider: PlaceOrder', () => {
     expect(orderHistory[0]).toMatchObject({
       data: { items: [{ unit_price: 100_000, line_total: 118_000 }], total_amount: 118_000 },
     })
-    expect(orderHistory.reduce(evolveOrder, initialOrderState())).toStrictEqual({
+    expect(orderHistory.reduce(orderDecider.evolve, orderDecider.initialState())).toStrictEqual({
       status: 'created',
       order_id: ORDER_ID,
       sales_rep: REP,
@@ -590,8 +590,8 @@ describe('order decider: lifecycle', () => {
     expect(error).toMatchObject({ kind: 'conflict', extensions: { current_status: status } })
   })
 
-  it('evolveOrder follows the lifecycle and keeps order_id and sales_rep', () => {
-    const fold = (events: OrderEvent[]) => events.reduce(evolveOrder, initialOrderState())
+  it('orderDecider.evolve follows the lifecycle and keeps order_id and sales_rep', () => {
+    const fold = (events: OrderEvent[]) => events.reduce(orderDecider.evolve, orderDecider.initialState())
     expect(fold([])).toStrictEqual({ status: 'none' })
     for (const status of Object.keys(historyIn) as OrderStatus[]) {
       expect(fold(historyIn[status])).toStrictEqual({ status, order_id: ORDER_ID, sales_rep: REP })

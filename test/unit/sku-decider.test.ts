@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type SkuCommand, type SkuDetails, decideSku, evolveSku, initialSkuState } from '../../src/commands/sku/decider.js'
+import { type SkuCommand, type SkuDetails, skuDecider } from '../../src/commands/sku/decider.js'
 import type { SkuEvent } from '../../src/events/catalog.js'
 import { deciderSpec } from '../support/decider-spec.js'
 
-const spec = deciderSpec({ decide: decideSku, evolve: evolveSku, initialState: initialSkuState })
+const spec = deciderSpec(skuDecider)
 
 const widget: SkuDetails = { sku: 'WIDGET-1', name: 'Widget', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 }
 const created: SkuEvent = { type: 'sku.created', data: widget }
@@ -146,11 +146,11 @@ describe('SKU decider', () => {
     })
   })
 
-  describe('evolveSku', () => {
-    const fold = (events: SkuEvent[]) => events.reduce(evolveSku, initialSkuState())
+  describe('skuDecider.evolve', () => {
+    const fold = (events: SkuEvent[]) => events.reduce(skuDecider.evolve, skuDecider.initialState())
 
     it('starts from status none', () => {
-      expect(initialSkuState()).toStrictEqual({ status: 'none' })
+      expect(skuDecider.initialState()).toStrictEqual({ status: 'none' })
     })
 
     it('applies creation, updates, deactivation and reactivation', () => {
@@ -166,7 +166,10 @@ describe('SKU decider', () => {
     })
 
     it('the state after a decided update has the new price', () => {
-      const events = decideSku({ type: 'UpdateSku', data: { sku: 'WIDGET-1', changes: { unit_price: 99_900 } } }, fold([created]))
+      const events = skuDecider.decide(
+        { type: 'UpdateSku', data: { sku: 'WIDGET-1', changes: { unit_price: 99_900 } } },
+        fold([created]),
+      )
       expect(fold([created, ...events])).toMatchObject({
         status: 'active',
         unit_price: 99_900,

@@ -1,8 +1,7 @@
 import fp from 'fastify-plugin'
+import { createCommandHandler } from '../../commands/command-handler.js'
 import { type OrderCommands, createOrderCommands } from '../../commands/order-commands.js'
 import { type SkuCommands, createSkuCommands } from '../../commands/sku-commands.js'
-import { mongoSequences } from '../../infra/mongo-sequences.js'
-import { memorySequences } from '../../infra/sequence.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,16 +10,17 @@ declare module 'fastify' {
   }
 }
 
-/** The write side: SKU and order command services over the event store. */
+/** The write side: SKU and order commands, all through one command handler over the event store. */
 export default fp(
   async (app) => {
-    const skuCommands = createSkuCommands(app.eventStore)
+    const handle = createCommandHandler(app.eventStore)
+    const skuCommands = createSkuCommands({ handle, store: app.eventStore })
     app.decorate('skuCommands', skuCommands)
     app.decorate(
       'orderCommands',
       createOrderCommands({
-        store: app.eventStore,
-        sequences: app.mongo ? mongoSequences(app.mongo.db) : memorySequences(),
+        handle,
+        sequences: app.storage.sequences,
         loadSku: (sku) => skuCommands.load(sku),
         isSalesRep: async (email) => {
           const user = await app.users.find(email)
@@ -29,5 +29,5 @@ export default fp(
       }),
     )
   },
-  { name: 'commands', dependencies: ['event-store', 'mongo', 'users'] },
+  { name: 'commands', dependencies: ['event-store', 'storage', 'users'] },
 )

@@ -1,6 +1,4 @@
 import fp from 'fastify-plugin'
-import { MemoryUserStore } from '../../users/memory-user-store.js'
-import { MongoUserStore } from '../../users/mongo-user-store.js'
 import { type UserChanges, type Users, createUsers } from '../../users/users.js'
 
 type UserService = Users & {
@@ -14,12 +12,10 @@ declare module 'fastify' {
   }
 }
 
-/** User accounts (MongoDB `users` or memory) and the bootstrap admin. */
+/** User accounts (in the storage's `users`) and the bootstrap admin. */
 export default fp(
   async (app) => {
-    const store = app.mongo ? new MongoUserStore(app.mongo.db) : new MemoryUserStore()
-    await store.ensureIndexes()
-    const users = createUsers(store)
+    const users = createUsers(app.storage.users)
     const listeners: ((email: string) => void)[] = []
     app.decorate('users', {
       ...users,
@@ -37,7 +33,7 @@ export default fp(
     if (admin) {
       const result = await users.bootstrapAdmin(admin)
       if (result.created) app.log.info({ email: result.email }, 'bootstrap admin created')
-    } else if (!app.mongo) {
+    } else if (app.storage.kind === 'memory') {
       const result = await users.bootstrapAdmin()
       if (result.password) {
         app.announce(
@@ -48,5 +44,5 @@ export default fp(
       app.log.warn('no users exist: set ADMIN_EMAIL and ADMIN_PASSWORD to create the first admin')
     }
   },
-  { name: 'users', dependencies: ['config', 'mongo'] },
+  { name: 'users', dependencies: ['config', 'storage'] },
 )

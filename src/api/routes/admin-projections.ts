@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { can, operation } from '../operation.js'
 import Type from 'typebox'
 import { Problem } from '../schemas.js'
 
@@ -17,37 +18,31 @@ const Status = Type.Object({
 const adminProjectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/admin/projections',
-    {
-      config: { auth: { can: ['read', 'Projection'] } },
-      schema: {
-        tags: ['admin'],
-        summary: 'Each projection: generation, position, lag, state',
-        response: { 200: Type.Array(Status) },
-      },
-    },
+    operation('listProjections', can('read', 'Projection'), {
+      tags: ['admin'],
+      summary: 'Each projection: generation, position, lag, state',
+      response: { 200: Type.Array(Status) },
+    }),
     async () => app.projections.status(),
   )
 
   app.post(
     '/api/admin/projections/:name/rebuild',
-    {
-      config: { auth: { can: ['rebuild', 'Projection'] } },
-      schema: {
-        tags: ['admin'],
-        summary: 'Rebuild from position 0 into a new generation; queries keep the current one until it has caught up',
-        params: Type.Object({ name: Name }, { additionalProperties: false }),
-        body: Type.Object({}, { additionalProperties: false }),
-        response: {
-          202: Type.Object({
-            name: Type.String(),
-            generation: Type.Integer(),
-            state: Type.Literal('rebuilding'),
-            already_running: Type.Boolean(),
-          }),
-          404: Problem,
-        },
+    operation('rebuildProjection', can('rebuild', 'Projection'), {
+      tags: ['admin'],
+      summary: 'Rebuild from position 0 into a new generation; queries keep the current one until it has caught up',
+      params: Type.Object({ name: Name }, { additionalProperties: false }),
+      body: Type.Object({}, { additionalProperties: false }),
+      response: {
+        202: Type.Object({
+          name: Type.String(),
+          generation: Type.Integer(),
+          state: Type.Literal('rebuilding'),
+          already_running: Type.Boolean(),
+        }),
+        404: Problem,
       },
-    },
+    }),
     async (request, reply) => {
       const { generation, already_running } = await app.projections.rebuild(request.params.name)
       return reply.code(202).send({ name: request.params.name, generation, state: 'rebuilding' as const, already_running })

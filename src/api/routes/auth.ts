@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { operation } from '../operation.js'
 import Type from 'typebox'
 import { AuthenticationError } from '../../auth/errors.js'
 import { createLoginThrottle } from '../../auth/login-throttle.js'
@@ -28,7 +29,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/token',
     {
-      config: { auth: 'public' },
+      ...operation('issueToken', 'public', {
+        tags: ['auth'],
+        summary: 'Exchange e-mail and password for an access token',
+        body: Credentials,
+        response: { 200: Token, 401: Problem, 429: Problem },
+      }),
       // Password guessing is limited per e-mail and per client IP, on top of the API limit.
       preHandler: async (request, reply) => {
         const { limited, retryAfterSeconds } = await throttle.hit([
@@ -38,12 +44,6 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!limited) return
         void reply.header('retry-after', retryAfterSeconds)
         throw new RateLimitedError(retryAfterSeconds, 'AUTH.TOO_MANY_ATTEMPTS')
-      },
-      schema: {
-        tags: ['auth'],
-        summary: 'Exchange e-mail and password for an access token',
-        body: Credentials,
-        response: { 200: Token, 401: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
@@ -56,7 +56,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['auth'], summary: 'Public keys that verify this service’s tokens' } },
+    { schema: { tags: ['auth'], operationId: 'getJwks', summary: 'Public keys that verify this service’s tokens' } },
     async (_request, reply) => {
       void reply.header('cache-control', 'public, max-age=300')
       return app.keyRing.jwks

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { WebSocket } from '@fastify/websocket'
 import { assertMayFollowFeed, parseAfter } from '../../realtime/feed-access.js'
-import type { FeedHub } from '../../realtime/hub.js'
 
 const PING_EVERY_MS = 30_000
 
@@ -10,9 +9,10 @@ const PING_EVERY_MS = 30_000
  * `GET /api/events/ws?token=…&after=…`: the live feed over a plain WebSocket, one JSON
  * message per event (the same payload as Socket.IO), `{"type":"resync",…}` when the client
  * must reload. Refused before the upgrade (401/403 problem) like any API request. Pings
- * every 30 s; a client that does not answer is dropped. Returns a function closing all.
+ * every 30 s; a client that does not answer is dropped.
  */
-export function registerWebSocketFeed(app: FastifyInstance, hub: FeedHub): () => void {
+const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
+  const { hub } = app.realtime
   const sockets = new Set<WebSocket>()
 
   app.get(
@@ -86,7 +86,11 @@ export function registerWebSocketFeed(app: FastifyInstance, hub: FeedHub): () =>
     },
   )
 
-  return () => {
+  // Open sockets would keep the HTTP server from closing: end them before it closes.
+  app.addHook('preClose', (done) => {
     for (const socket of sockets) socket.close(1001, 'server shutting down')
-  }
+    done()
+  })
 }
+
+export default eventsWebSocketRoute

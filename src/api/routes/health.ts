@@ -7,9 +7,16 @@ const Ready = Type.Object({ status: Type.Literal('ready'), checks: Type.Record(T
 
 /** Liveness (`/health`: the process answers) and readiness (`/health/ready`: dependencies usable). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/health', { schema: { response: { 200: Health } } }, () => ({ status: 'ok' as const }))
+  app.get(
+    '/health',
+    { schema: { tags: ['health'], operationId: 'getHealth', summary: 'Liveness', response: { 200: Health } } },
+    () => ({
+      status: 'ok' as const,
+    }),
+  )
 
-  app.get('/health/ready', { schema: { response: { 200: Ready } } }, async (request, reply) => {
+  const readiness = { tags: ['health'], operationId: 'getReadiness', summary: 'Readiness', response: { 200: Ready } }
+  app.get('/health/ready', { schema: readiness }, async (request, reply) => {
     if (app.readiness.shuttingDown) {
       return sendProblem(reply, problem(request, 503, 'SERVICE.SHUTTING_DOWN', 'This instance is shutting down'))
     }

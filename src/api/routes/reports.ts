@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { can, operation } from '../operation.js'
 import Type from 'typebox'
 import { Money } from '../../events/catalog.js'
-import { MinPosition, atReadModelPosition } from '../read-consistency.js'
+import { MinPosition, waitForReadModel } from '../read-model-position.js'
 import { Problem } from '../schemas.js'
 
 const ReportQuery = Type.Object(
@@ -48,18 +49,15 @@ const Report = Type.Object({
 const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/reports/summaries',
-    {
-      config: { auth: { can: ['read', 'Report'] } },
-      schema: {
-        tags: ['reports'],
-        summary: 'Revenue per hour, day or month; by sales rep or SKU',
-        querystring: ReportQuery,
-        response: { 200: Report, 400: Problem },
-      },
-    },
+    operation('getRevenueSummaries', can('read', 'Report'), {
+      tags: ['reports'],
+      summary: 'Revenue per hour, day or month; by sales rep or SKU',
+      querystring: ReportQuery,
+      response: { 200: Report, 400: Problem },
+    }),
     async (request, reply) => {
       const { from, to, granularity, group_by, tz, min_position } = request.query
-      await atReadModelPosition(app, reply, 'summaries', min_position)
+      await waitForReadModel(app, reply, 'summaries', min_position)
       return app.reportQueries.summaries({
         from,
         to,

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import type { SkuChange } from '../../commands/sku-commands.js'
 import { Currency, Money, SkuCode, TaxRate } from '../../events/catalog.js'
-import { isCurrency } from '../../shared/currency.js'
-import { ValidationError } from '../../shared/errors.js'
-import { commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
-import { Name, Problem, SkuView } from '../schemas.js'
+import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
+import { can, operation } from '../operation.js'
+import { MinPosition, waitForReadModel } from '../read-model-position.js'
+import { DEFAULT_PAGE_SIZE, Name, Page, PageQuery, Problem, SkuView } from '../schemas.js'
 
 const NewSku = Type.Object(
   { sku: SkuCode, name: Name, unit_price: Money, currency: Currency, tax_rate_bp: TaxRate },
@@ -18,28 +20,31 @@ const Deactivation = Type.Object(
   { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
   { additionalProperties: false },
 )
-const SkuParams = Type.Object({ sku: SkuCode }, { additionalProperties: false })
 const errors = { 400: Problem, 404: Problem, 409: Problem, 412: Problem }
+const ListQuery = Type.Object(
+  { ...PageQuery, active: Type.Optional(Type.Boolean()), min_position: MinPosition },
+  { additionalProperties: false },
+)
+const SkuParams = Type.Object({ sku: SkuCode }, { additionalProperties: false })
 
-/** The catalogue's commands: create (admin, sales rep), change, deactivate, reactivate (admin). */
-const skuCommandRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/** The catalogue: create (admin, sales rep), change, deactivate, reactivate (admin); lists and details (any role). */
+const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** Runs a change of an existing SKU (`If-Match` honoured) and answers with the SKU and its ETag. */
+  const change = async (request: FastifyRequest, reply: FastifyReply, command: SkuChange) => {
+    const sku = await app.skuCommands.change(command, commandContext(request), ifMatchOf(request))
+    return versionHeaders(reply, sku.version).send(sku)
+  }
+
   app.post(
     '/api/skus',
-    {
-      config: { auth: { can: ['create', 'Sku'] } },
-      schema: {
-        tags: ['skus'],
-        summary: 'Create a SKU (Idempotency-Key honoured)',
-        body: NewSku,
-        response: { 201: SkuView, ...errors, 422: Problem },
-      },
-    },
+    operation('createSku', can('create', 'Sku'), {
+      tags: ['skus'],
+      summary: 'Create a SKU (Idempotency-Key honoured)',
+      body: NewSku,
+      response: { 201: SkuView, ...errors, 422: Problem },
+    }),
     async (request, reply) => {
-      if (!isCurrency(request.body.currency)) {
-        throw new ValidationError('REQUEST.VALIDATION', 'Unknown currency', [
-          { path: 'body/currency', message: 'is not an ISO 4217 currency code' },
-        ])
-      }
+      assertCurrency(request.body.currency)
       const { sku, replayed } = await app.skuCommands.create(
         request.body,
         commandContext(request),
@@ -51,70 +56,80 @@ const skuCommandRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/api/skus/:sku',
-    {
-      config: { auth: { can: ['update', 'Sku'] } },
-      schema: {
-        tags: ['skus'],
-        summary: 'Change name, price or tax rate (records only what changes)',
-        params: SkuParams,
-        body: SkuChanges,
-        response: { 200: SkuView, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const sku = await app.skuCommands.change(
-        { type: 'UpdateSku', data: { sku: request.params.sku, changes: request.body } },
-        commandContext(request),
-        ifMatchOf(request),
-      )
-      return versionHeaders(reply, sku.version).send(sku)
-    },
+    operation('updateSku', can('update', 'Sku'), {
+      tags: ['skus'],
+      summary: 'Change name, price or tax rate (records only what changes)',
+      params: SkuParams,
+      body: SkuChanges,
+      response: { 200: SkuView, ...errors },
+    }),
+    async (request, reply) =>
+      change(request, reply, { type: 'UpdateSku', data: { sku: request.params.sku, changes: request.body } }),
   )
 
   app.post(
     '/api/skus/:sku/deactivate',
-    {
-      config: { auth: { can: ['update', 'Sku'] } },
-      schema: {
-        tags: ['skus'],
-        summary: 'Take a SKU off sale',
-        params: SkuParams,
-        body: Deactivation,
-        response: { 200: SkuView, ...errors },
-      },
-    },
+    operation('deactivateSku', can('update', 'Sku'), {
+      tags: ['skus'],
+      summary: 'Take a SKU off sale',
+      params: SkuParams,
+      body: Deactivation,
+      response: { 200: SkuView, ...errors },
+    }),
     async (request, reply) => {
-      const reason = request.body.reason
-      const sku = await app.skuCommands.change(
-        { type: 'DeactivateSku', data: { sku: request.params.sku, ...(reason === undefined ? {} : { reason }) } },
-        commandContext(request),
-        ifMatchOf(request),
-      )
-      return versionHeaders(reply, sku.version).send(sku)
+      const { reason } = request.body
+      return change(request, reply, {
+        type: 'DeactivateSku',
+        data: { sku: request.params.sku, ...(reason === undefined ? {} : { reason }) },
+      })
     },
   )
 
   app.post(
     '/api/skus/:sku/reactivate',
-    {
-      config: { auth: { can: ['update', 'Sku'] } },
-      schema: {
-        tags: ['skus'],
-        summary: 'Put a SKU back on sale',
-        params: SkuParams,
-        body: Type.Object({}, { additionalProperties: false }),
-        response: { 200: SkuView, ...errors },
-      },
-    },
+    operation('reactivateSku', can('update', 'Sku'), {
+      tags: ['skus'],
+      summary: 'Put a SKU back on sale',
+      params: SkuParams,
+      body: Type.Object({}, { additionalProperties: false }),
+      response: { 200: SkuView, ...errors },
+    }),
+    async (request, reply) => change(request, reply, { type: 'ReactivateSku', data: { sku: request.params.sku } }),
+  )
+
+  app.get(
+    '/api/skus',
+    operation('listSkus', can('read', 'Sku'), {
+      tags: ['skus'],
+      summary: 'List SKUs, newest first (filter `active`)',
+      querystring: ListQuery,
+      response: { 200: Page(SkuView) },
+    }),
     async (request, reply) => {
-      const sku = await app.skuCommands.change(
-        { type: 'ReactivateSku', data: { sku: request.params.sku } },
-        commandContext(request),
-        ifMatchOf(request),
-      )
-      return versionHeaders(reply, sku.version).send(sku)
+      const { limit, cursor, active, min_position } = request.query
+      await waitForReadModel(app, reply, 'skus', min_position)
+      return app.skuQueries.list(active === undefined ? {} : { active }, {
+        limit: limit ?? DEFAULT_PAGE_SIZE,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
+    },
+  )
+
+  app.get(
+    '/api/skus/:sku',
+    operation('getSku', can('read', 'Sku'), {
+      tags: ['skus'],
+      summary: 'One SKU',
+      params: SkuParams,
+      querystring: Type.Object({ min_position: MinPosition }, { additionalProperties: false }),
+      response: { 200: SkuView, 404: Problem },
+    }),
+    async (request, reply) => {
+      await waitForReadModel(app, reply, 'skus', request.query.min_position)
+      const sku = await app.skuQueries.get(request.params.sku)
+      return reply.header('etag', `"${sku.version}"`).send(sku)
     },
   )
 }
 
-export default skuCommandRoutes
+export default skuRoutes

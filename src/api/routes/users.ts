@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { can, operation } from '../operation.js'
 import Type from 'typebox'
 import { AppError } from '../../shared/errors.js'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.js'
@@ -30,10 +31,12 @@ const EmailParam = Type.Object({ email: Email }, { additionalProperties: false }
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/users',
-    {
-      config: { auth: { can: ['create', 'User'] } },
-      schema: { tags: ['users'], summary: 'Create a user', body: NewUser, response: { 201: User, 409: Problem } },
-    },
+    operation('createUser', can('create', 'User'), {
+      tags: ['users'],
+      summary: 'Create a user',
+      body: NewUser,
+      response: { 201: User, 409: Problem },
+    }),
     async (request, reply) => {
       const user = await app.users.create(request.body)
       return reply
@@ -45,15 +48,12 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/users',
-    {
-      config: { auth: { can: ['read', 'User'] } },
-      schema: {
-        tags: ['users'],
-        summary: 'List users, newest first',
-        querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: Page(User) },
-      },
-    },
+    operation('listUsers', can('read', 'User'), {
+      tags: ['users'],
+      summary: 'List users, newest first',
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: Page(User) },
+    }),
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
       const after =
@@ -70,10 +70,12 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/users/:email',
-    {
-      config: { auth: { can: ['read', 'User'] } },
-      schema: { tags: ['users'], summary: 'One user', params: EmailParam, response: { 200: User, 404: Problem } },
-    },
+    operation('getUser', can('read', 'User'), {
+      tags: ['users'],
+      summary: 'One user',
+      params: EmailParam,
+      response: { 200: User, 404: Problem },
+    }),
     async (request) => {
       const user = await app.users.find(request.params.email)
       if (!user) throw new NotFoundError('USER.NOT_FOUND', `No user ${request.params.email}`)
@@ -83,16 +85,13 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/api/users/:email',
-    {
-      config: { auth: { can: ['update', 'User'] } },
-      schema: {
-        tags: ['users'],
-        summary: 'Change a user: name, role, password, or disable/enable',
-        params: EmailParam,
-        body: UserChanges,
-        response: { 200: User, 404: Problem, 409: Problem },
-      },
-    },
+    operation('updateUser', can('update', 'User'), {
+      tags: ['users'],
+      summary: 'Change a user: name, role, password, or disable/enable',
+      params: EmailParam,
+      body: UserChanges,
+      response: { 200: User, 404: Problem, 409: Problem },
+    }),
     async (request) => {
       const self = normalizeEmail(request.params.email) === request.principal?.sub
       if (self && (request.body.disabled === true || (request.body.role !== undefined && request.body.role !== 'admin'))) {

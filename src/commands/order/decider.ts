@@ -1,11 +1,9 @@
-import type { CustomerData, EventData, OrderEvent } from '../../events/catalog.js'
+import type { CustomerData, EventData, OrderEvent, OrderStatus } from '../../events/catalog.js'
 import { type FieldError, ValidationError } from '../../shared/errors.js'
+import type { Decider } from '../decider.js'
 import { IllegalTransitionError, OrderRejectedError } from '../errors.js'
 import type { SkuState } from '../sku/decider.js'
 import { priceLines } from './pricing.js'
-
-export const ORDER_STATUSES = ['created', 'confirmed', 'shipped', 'delivered', 'cancelled'] as const
-export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
 /** What decisions need: the status, and whose order it is. */
 export type OrderState = { status: 'none' } | { status: OrderStatus; order_id: string; sales_rep: string }
@@ -34,27 +32,41 @@ export type OrderCommand =
   | { type: 'DeliverOrder'; data: { order_id: string } }
   | { type: 'CancelOrder'; data: { order_id: string; reason: string } }
 
+export type LifecycleCommand = Exclude<OrderCommand, { type: 'PlaceOrder' }>
+
 export const MAX_ITEMS = 100
 export const MAX_QUANTITY = 10_000
 
-/** created → confirmed → shipped → delivered; cancelled from created or confirmed. */
-const ALLOWED_FROM: Record<Exclude<OrderCommand['type'], 'PlaceOrder'>, readonly OrderStatus[]> = {
-  ConfirmOrder: ['created'],
-  ShipOrder: ['confirmed'],
-  DeliverOrder: ['shipped'],
-  CancelOrder: ['created', 'confirmed'],
-}
+/**
+ * The lifecycle actions (also the CASL actions and the routes' last segment), the command
+ * each one is and the statuses it may start from: created → confirmed → shipped →
+ * delivered; cancelled from created or confirmed.
+ */
+export const ORDER_ACTIONS = {
+  confirm: { command: 'ConfirmOrder', from: ['created'] },
+  ship: { command: 'ShipOrder', from: ['confirmed'] },
+  deliver: { command: 'DeliverOrder', from: ['shipped'] },
+  cancel: { command: 'CancelOrder', from: ['created', 'confirmed'] },
+} as const satisfies Record<string, { command: LifecycleCommand['type']; from: readonly OrderStatus[] }>
+export type OrderAction = keyof typeof ORDER_ACTIONS
 
-export const initialOrderState = (): OrderState => ({ status: 'none' })
+const ACTION_OF = Object.fromEntries(Object.entries(ORDER_ACTIONS).map(([action, { command }]) => [command, action])) as Record<
+  LifecycleCommand['type'],
+  OrderAction
+>
 
-export function decideOrder(command: OrderCommand, state: OrderState): OrderEvent[] {
+/** The action a lifecycle command performs (`ConfirmOrder` → `confirm`). */
+export const actionOf = (command: LifecycleCommand): OrderAction => ACTION_OF[command.type]
+
+function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   if (command.type === 'PlaceOrder') {
     if (state.status !== 'none') throw new IllegalTransitionError('ORDER', 'place', state.status)
     return [{ type: 'order.created', data: placeOrder(command.data) }]
   }
-  if (state.status === 'none') throw new IllegalTransitionError('ORDER', verbOf(command.type), 'not created')
-  if (!ALLOWED_FROM[command.type].includes(state.status))
-    throw new IllegalTransitionError('ORDER', verbOf(command.type), state.status)
+  const action = actionOf(command)
+  if (state.status === 'none') throw new IllegalTransitionError('ORDER', action, 'not created')
+  if (!(ORDER_ACTIONS[action].from as readonly OrderStatus[]).includes(state.status))
+    throw new IllegalTransitionError('ORDER', action, state.status)
   switch (command.type) {
     case 'ConfirmOrder':
       return [{ type: 'order.confirmed', data: command.data }]
@@ -71,7 +83,7 @@ export function decideOrder(command: OrderCommand, state: OrderState): OrderEven
   }
 }
 
-export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
+function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case 'order.created':
       return { status: 'created', order_id: event.data.order_id, sales_rep: event.data.sales_rep }
@@ -152,6 +164,9 @@ function placeOrder(data: Extract<OrderCommand, { type: 'PlaceOrder' }>['data'])
   }
 }
 
-function verbOf(type: OrderCommand['type']): string {
-  return type.replace(/Order$/, '').toLowerCase()
+/** The order aggregate: placing an order and moving it through its lifecycle. */
+export const orderDecider: Decider<OrderCommand, OrderState, OrderEvent> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'none' }),
 }

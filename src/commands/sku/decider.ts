@@ -1,4 +1,5 @@
 import type { EventData, SkuEvent } from '../../events/catalog.js'
+import type { Decider } from '../decider.js'
 import { IllegalTransitionError, SkuExistsError, SkuNotFoundError } from '../errors.js'
 
 export type SkuDetails = EventData<'sku.created'>
@@ -12,9 +13,7 @@ export type SkuCommand =
   | { type: 'DeactivateSku'; data: { sku: string; reason?: string } }
   | { type: 'ReactivateSku'; data: { sku: string } }
 
-export const initialSkuState = (): SkuState => ({ status: 'none' })
-
-export function decideSku(command: SkuCommand, state: SkuState): SkuEvent[] {
+function decide(command: SkuCommand, state: SkuState): SkuEvent[] {
   switch (command.type) {
     case 'CreateSku':
       if (state.status !== 'none') throw new SkuExistsError(command.data.sku)
@@ -44,7 +43,7 @@ export function decideSku(command: SkuCommand, state: SkuState): SkuEvent[] {
   }
 }
 
-export function evolveSku(state: SkuState, event: SkuEvent): SkuState {
+function evolve(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
     case 'sku.created':
       return { status: 'active', ...event.data }
@@ -63,4 +62,11 @@ export function evolveSku(state: SkuState, event: SkuEvent): SkuState {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** The SKU aggregate: one catalogue entry. */
+export const skuDecider: Decider<SkuCommand, SkuState, SkuEvent> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'none' }),
 }

@@ -1,5 +1,5 @@
-import { type Collection, type Db, MongoServerError } from 'mongodb'
-import { ensureIndexes } from '../infra/mongo-indexes.js'
+import type { Collection, Db } from 'mongodb'
+import { ensureIndexes, insertIfAbsent } from '../infra/mongo-collections.js'
 import type { LeaseRecord, LeaseStore } from './leases.js'
 
 /** Leases in the `leases` collection (`_id` = `<name>#<token>`). */
@@ -18,14 +18,8 @@ export class MongoLeaseStore implements LeaseStore {
     return this.leases.findOne({ name }, { sort: { token: -1 } })
   }
 
-  async insert(record: LeaseRecord): Promise<boolean> {
-    try {
-      await this.leases.insertOne(record)
-      return true
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) return false
-      throw error
-    }
+  insert(record: LeaseRecord): Promise<boolean> {
+    return insertIfAbsent(this.leases, record)
   }
 
   async update(id: string, fields: Partial<Pick<LeaseRecord, 'expires_at' | 'position'>>): Promise<void> {

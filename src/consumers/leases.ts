@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+
 /**
  * Leases make a consumer a singleton across instances, with a fencing token — built from
  * inserts only, because FerretDB v1 updates are not atomic under concurrency.
@@ -30,6 +32,11 @@ export interface LeaseStore {
   update(id: string, fields: Partial<Pick<LeaseRecord, 'expires_at' | 'position'>>): Promise<void>
   /** Deletes the records of `name` with a token below `token` (housekeeping). */
   prune(name: string, belowToken: number): Promise<void>
+}
+
+/** A lease holder id: the instance, what holds it, and a random part so that two processes with one INSTANCE_ID differ. */
+export function holderId(instanceId: string, role: string): string {
+  return `${instanceId}:${role}:${randomBytes(4).toString('hex')}`
 }
 
 export class LeaseLostError extends Error {

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import type { StoredEvent } from '../events/envelope.js'
+import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
-import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease } from './leases.js'
+import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId } from './leases.js'
 
 /** Events handed to the handler at a time; the lease is renewed and the checkpoint written between them. */
 const CHUNK = 50
 
 /** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
-export type BatchHandler = (events: StoredEvent[], lease: HeldLease) => Promise<void>
+export type BatchHandler = (events: ReadEvent[], lease: HeldLease) => Promise<void>
 
 export interface SubscriptionOptions {
   /** Consumer name: also the lease and checkpoint name. */
@@ -48,7 +47,7 @@ export interface Subscription {
  * Losing the lease (expiry, a takeover) sends it back to waiting for the lease.
  */
 export function startSubscription(options: SubscriptionOptions): Subscription {
-  const holder = options.holder ?? randomUUID()
+  const holder = options.holder ?? holderId('process', options.name)
   const batchSize = options.batchSize ?? 500
   const pollMs = options.pollMs ?? 250
   const acquireEveryMs = options.acquireEveryMs ?? 1000

@@ -16,7 +16,7 @@ const WAIT_MS = 2000
  * Waits (bounded) for the read model to reach `minPosition`, then says where it is in
  * `X-Read-Model-Position`: a client whose position is higher knows the answer is behind.
  */
-export async function atReadModelPosition(
+export async function waitForReadModel(
   app: FastifyInstance,
   reply: FastifyReply,
   name: ProjectionName,

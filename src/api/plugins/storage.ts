@@ -1,0 +1,26 @@
+import fp from 'fastify-plugin'
+import { type Storage, openStorage } from '../../storage/open-storage.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every store of the service: on MongoDB when MONGODB_URI is set, else in memory (embedded). */
+    storage: Storage
+  }
+}
+
+/** Opens the storage backend, reports it in readiness, and closes it last. */
+export default fp(
+  async (app) => {
+    const storage = await openStorage(app.config)
+    app.decorate('storage', storage)
+    if (storage.kind === 'memory') {
+      app.log.warn('embedded mode: events are kept in memory and lost when the process stops (set MONGODB_URI to keep them)')
+    } else {
+      app.readiness.add('mongodb', () => storage.ping())
+    }
+    app.addHook('onClose', async () => {
+      await storage.close()
+    })
+  },
+  { name: 'storage', dependencies: ['config', 'readiness'] },
+)

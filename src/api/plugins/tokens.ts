@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin'
+import type { Principal, VerifiedToken } from '../../auth/abilities.js'
+import { createAccountCheck } from '../../auth/account-check.js'
+import { AuthenticationError } from '../../auth/errors.js'
+import { type KeyRing, loadKeyRing } from '../../auth/keys.js'
+import { type IssuedToken, createTokens } from '../../auth/tokens.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    keyRing: KeyRing
+    issueToken(user: { email: string; role: Principal['role'] }): Promise<IssuedToken>
+    /** Verifies a token (signature, claims, key by `kid`) and that its account is enabled and unchanged. */
+    verifyToken(token: string | undefined): Promise<VerifiedToken>
+  }
+}
+
+/** RS256 tokens: the key ring, issuing, and the one verification every transport uses (HTTP, Socket.IO, WebSocket). */
+export default fp(
+  async (app) => {
+    const { jwt: settings } = app.config
+    const keyRing = loadKeyRing(settings.secret, settings.publicKey)
+    if (keyRing.ephemeral) {
+      app.log.warn('no JWT_SECRET: signing tokens with a key generated at start; tokens die with this process')
+    }
+    const tokens = createTokens(keyRing, settings)
+    const accounts = createAccountCheck(app.users)
+    app.users.onChange((email) => {
+      accounts.forget(email)
+    })
+
+    app.decorate('keyRing', keyRing)
+    app.decorate('issueToken', async ({ email, role }: { email: string; role: Principal['role'] }) =>
+      tokens.issue({ sub: email, role }),
+    )
+    app.decorate('verifyToken', async (token: string | undefined): Promise<VerifiedToken> => {
+      if (!token) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
+      const { sub, role, exp } = tokens.verify(token)
+      await accounts.assertCurrent(sub, role)
+      return { sub, role, expiresAt: exp * 1000 }
+    })
+  },
+  { name: 'tokens', dependencies: ['config', 'users'] },
+)

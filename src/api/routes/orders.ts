@@ -1,0 +1,200 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type, { type Static } from 'typebox'
+import { type LifecycleCommand, MAX_ITEMS, MAX_QUANTITY, type OrderAction } from '../../commands/order/decider.js'
+import { Currency, OrderId, SkuCode } from '../../events/catalog.js'
+import { ValidationError } from '../../shared/errors.js'
+import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
+import { can, operation } from '../operation.js'
+import { MinPosition, waitForReadModel } from '../read-model-position.js'
+import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, OrderStatus, OrderView, Page, PageQuery, Problem } from '../schemas.js'
+
+/** The body of `POST /api/orders`. */
+export const NewOrder = Type.Object(
+  {
+    customer: Type.Object({ name: Name, email: Type.Optional(Email) }, { additionalProperties: false }),
+    items: Type.Array(
+      Type.Object(
+        { sku: SkuCode, quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_ITEMS },
+    ),
+    currency: Type.Optional(Currency),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    sales_rep: Type.Optional(Email),
+  },
+  { additionalProperties: false },
+)
+const OrderParams = Type.Object({ id: OrderId }, { additionalProperties: false })
+const Shipment = Type.Object(
+  {
+    carrier: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    tracking_number: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+)
+const Cancellation = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })
+const NoBody = Type.Object({}, { additionalProperties: false })
+const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 412: Problem }
+const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(OrderStatus),
+    sales_rep: Type.Optional(Email),
+    sku: Type.Optional(SkuCode),
+    from: Type.Optional(Type.String({ description: 'ISO date or date-time: created at or after' })),
+    to: Type.Optional(Type.String({ description: 'ISO date or date-time: created before' })),
+    min_position: MinPosition,
+  },
+  { additionalProperties: false },
+)
+const DetailQuery = Type.Object(
+  {
+    as_of: Type.Optional(Type.String({ description: 'ISO date-time: the order as it was then, folded from its events' })),
+    min_position: MinPosition,
+  },
+  { additionalProperties: false },
+)
+const HistoryEntry = Type.Object({
+  type: Type.String(),
+  version: Type.Integer(),
+  position: Type.Integer(),
+  timestamp: IsoDateTime,
+  actor: Type.String(),
+  data: Type.Unknown(),
+})
+
+/** ISO date or date-time → a UTC ISO timestamp comparable with stored ones; 400 otherwise. */
+function instant(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined
+  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN
+  if (Number.isNaN(time))
+    throw new ValidationError('REQUEST.VALIDATION', `Invalid ${field}`, [
+      { path: `querystring/${field}`, message: 'must be an ISO-8601 date or date-time' },
+    ])
+  return new Date(time).toISOString()
+}
+
+/** Orders: placing them, their lifecycle (confirm → ship → deliver, or cancel), lists, details, state as of a time, history. */
+const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** A lifecycle route: `POST /api/orders/:id/<action>` runs the command its body makes (`If-Match` honoured). */
+  const lifecycle = <Body extends typeof NoBody | typeof Shipment | typeof Cancellation>(
+    action: OrderAction,
+    body: Body,
+    command: (orderId: string, body: Static<Body>) => LifecycleCommand,
+  ) => {
+    app.post(
+      `/api/orders/:id/${action}`,
+      operation(`${action}Order`, can(action, 'Order'), {
+        tags: ['orders'],
+        summary: `${action[0]?.toUpperCase()}${action.slice(1)} an order (If-Match optional)`,
+        params: OrderParams,
+        body,
+        response: { 200: OrderView, ...errors },
+      }),
+      async (request, reply) => {
+        const order = await app.orderCommands.transition(
+          command(request.params.id, request.body as Static<Body>),
+          request.ability,
+          commandContext(request),
+          ifMatchOf(request),
+        )
+        return versionHeaders(reply, order.version).send(order)
+      },
+    )
+  }
+
+  app.post(
+    '/api/orders',
+    operation('placeOrder', can('create', 'Order'), {
+      tags: ['orders'],
+      summary: 'Place an order (prices from the catalogue; Idempotency-Key honoured)',
+      body: NewOrder,
+      response: { 201: OrderView, ...errors, 422: Problem },
+    }),
+    async (request, reply) => {
+      if (request.body.currency !== undefined) assertCurrency(request.body.currency)
+      const principal = request.principal
+      if (!principal) throw new Error('unreachable: route requires a principal')
+      const { order, replayed } = await app.orderCommands.place(
+        request.body,
+        principal,
+        commandContext(request),
+        idempotencyOf(request, 'POST /api/orders'),
+      )
+      return versionHeaders(reply, order.version, replayed)
+        .code(201)
+        .header('location', `/api/orders/${order.order_id}`)
+        .send(order)
+    },
+  )
+
+  lifecycle('confirm', NoBody, (order_id) => ({ type: 'ConfirmOrder', data: { order_id } }))
+  lifecycle('ship', Shipment, (order_id, body) => ({
+    type: 'ShipOrder',
+    data: { order_id, ...body },
+  }))
+  lifecycle('deliver', NoBody, (order_id) => ({ type: 'DeliverOrder', data: { order_id } }))
+  lifecycle('cancel', Cancellation, (order_id, body) => ({
+    type: 'CancelOrder',
+    data: { order_id, reason: body.reason },
+  }))
+
+  app.get(
+    '/api/orders',
+    operation('listOrders', can('read', 'Order'), {
+      tags: ['orders'],
+      summary: 'List orders, newest first (sales reps: their own)',
+      querystring: ListQuery,
+      response: { 200: Page(OrderView), 400: Problem },
+    }),
+    async (request, reply) => {
+      const { limit, cursor, status, sales_rep, sku, min_position } = request.query
+      const from = instant(request.query.from, 'from')
+      const to = instant(request.query.to, 'to')
+      await waitForReadModel(app, reply, 'orders', min_position)
+      return app.orderQueries.list(
+        request.ability,
+        {
+          ...(status ? { status } : {}),
+          ...(sales_rep ? { sales_rep } : {}),
+          ...(sku ? { sku } : {}),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+        },
+        { limit: limit ?? DEFAULT_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) },
+      )
+    },
+  )
+
+  app.get(
+    '/api/orders/:id',
+    operation('getOrder', can('read', 'Order'), {
+      tags: ['orders'],
+      summary: 'One order: current state, or as of a past time',
+      params: OrderParams,
+      querystring: DetailQuery,
+      response: { 200: OrderView, 404: Problem },
+    }),
+    async (request, reply) => {
+      const asOf = instant(request.query.as_of, 'as_of')
+      if (asOf !== undefined) return app.orderQueries.asOf(request.ability, request.params.id, new Date(asOf))
+      await waitForReadModel(app, reply, 'orders', request.query.min_position)
+      const order = await app.orderQueries.get(request.ability, request.params.id)
+      return reply.header('etag', `"${order.version}"`).send(order)
+    },
+  )
+
+  app.get(
+    '/api/orders/:id/history',
+    operation('getOrderHistory', can('read', 'OrderHistory'), {
+      tags: ['orders'],
+      summary: 'The order’s events, oldest first',
+      params: OrderParams,
+      response: { 200: Type.Array(HistoryEntry), 404: Problem },
+    }),
+    async (request) => app.orderQueries.history(request.ability, request.params.id),
+  )
+}
+
+export default orderRoutes

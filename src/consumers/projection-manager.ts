@@ -1,0 +1,211 @@
+import type { EventStore } from '../events/event-store.js'
+import { AppError } from '../shared/errors.js'
+import {
+  type ProjectionStatus,
+  expiredGenerations,
+  firstGeneration,
+  generationsToRun,
+  mayGoLive,
+  nextGeneration,
+  statusOf,
+} from './generation-plan.js'
+import { type GenerationRecord, type GenerationStore, buildingGeneration, liveGeneration } from './generations.js'
+import type { LeaseStore } from './leases.js'
+import { type BatchHandler, type Subscription, startSubscription } from './subscription.js'
+
+/** One generation of a projection: its own collections, built from position 0. */
+export interface ProjectionGeneration {
+  ensureIndexes(): Promise<void>
+  apply: BatchHandler
+  drop(): Promise<void>
+}
+
+/** A projection as the manager runs it: a name, and its generations. */
+export interface ManagedProjection<Name extends string = string> {
+  name: Name
+  generation(generation: number): ProjectionGeneration
+}
+
+export interface ProjectionManagerOptions<Name extends string> {
+  store: EventStore
+  leases: LeaseStore
+  generations: GenerationStore
+  projections: readonly ManagedProjection<Name>[]
+  /** This process in lease records (see `holderId`). */
+  holder: string
+  /** How often the registry is re-read (default 1 s). */
+  refreshMs?: number
+  /** How long a retired generation stays queryable before its collections are dropped (default 10 s). */
+  retireGraceMs?: number
+  leaseTtlMs?: number
+  pollMs?: number
+  /** Wakes subscriptions early when events were appended (default: this store's own appends). */
+  wake?: (listener: () => void) => () => void
+  /** Also run the live generations (default true; the replay CLI only builds). */
+  runLive?: boolean
+  onError?: (error: unknown, context: string) => void
+  onSwitch?: (name: Name, from: number | undefined, to: number) => void
+}
+
+export type ProjectionManager<Name extends string = string> = ReturnType<typeof startProjectionManager<Name>>
+
+interface Running {
+  subscription: Subscription
+  record: GenerationRecord
+}
+
+/**
+ * Runs, on every instance, one catch-up subscription per live and per building generation
+ * of each projection (leases make each a singleton across instances), switches a finished
+ * rebuild live, and drops retired generations after a grace period. The decisions are the
+ * pure functions of `generation-plan.ts`; this is the loop that reads the records and acts.
+ */
+export function startProjectionManager<Name extends string>(options: ProjectionManagerOptions<Name>) {
+  const refreshMs = options.refreshMs ?? 1000
+  const graceMs = options.retireGraceMs ?? 10_000
+  const running = new Map<string, Running>()
+  const records = new Map<Name, GenerationRecord[]>()
+  const projections = new Map(options.projections.map((p) => [p.name, p]))
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let refreshing: Promise<void> = Promise.resolve()
+
+  const key = (name: string, generation: number) => `projection:${name}#${generation}`
+  const progress = (name: string) => (generation: number) => running.get(key(name, generation))?.subscription
+
+  async function refresh(): Promise<void> {
+    for (const projection of options.projections) {
+      try {
+        await refreshOne(projection)
+      } catch (error) {
+        options.onError?.(error, `projection ${projection.name}`)
+      }
+    }
+  }
+
+  async function refreshOne(projection: ManagedProjection<Name>): Promise<void> {
+    const { name } = projection
+    let list = await options.generations.list(name)
+    if (!liveGeneration(list)) {
+      await options.generations.insert(firstGeneration(name, Date.now()))
+      list = await options.generations.list(name)
+    }
+    records.set(name, list)
+
+    const wanted = generationsToRun(list, options.runLive !== false)
+    for (const record of wanted) {
+      if (!stopped && !running.has(key(name, record.generation))) await run(projection, record)
+    }
+    for (const [id, entry] of running) {
+      if (entry.record.name !== name || wanted.some((r) => key(r.name, r.generation) === id)) continue
+      running.delete(id)
+      await entry.subscription.stop()
+    }
+
+    const building = buildingGeneration(list)
+    const live = liveGeneration(list)
+    if (building && live) {
+      const at = progress(name)
+      if (mayGoLive(at(building.generation), at(live.generation), await options.store.headPosition())) {
+        await switchLive(name, building, live)
+      }
+    }
+    for (const record of expiredGenerations(list, Date.now(), graceMs)) {
+      await projection.generation(record.generation).drop()
+      await options.generations.update(record._id, { state: 'dropped' })
+    }
+  }
+
+  async function run(projection: ManagedProjection<Name>, record: GenerationRecord): Promise<void> {
+    const id = key(record.name, record.generation)
+    const generation = projection.generation(record.generation)
+    await generation.ensureIndexes()
+    const subscription = startSubscription({
+      name: id,
+      store: options.store,
+      leases: options.leases,
+      holder: options.holder,
+      handle: generation.apply,
+      wake: options.wake ?? ((listener) => options.store.onAppended(listener)),
+      ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      onError: (error) => options.onError?.(error, id),
+    })
+    running.set(id, { subscription, record })
+  }
+
+  /** The atomic switch: the rebuilt generation's record turns live, the old one retired. */
+  async function switchLive(name: Name, building: GenerationRecord, live: GenerationRecord): Promise<void> {
+    const now = Date.now()
+    await options.generations.update(building._id, { state: 'live', switched_at: now })
+    await options.generations.update(live._id, { state: 'retired', retired_at: now })
+    options.onSwitch?.(name, live.generation, building.generation)
+    records.set(name, await options.generations.list(name))
+  }
+
+  /** Refreshes run one at a time. */
+  function refreshNow(): Promise<void> {
+    refreshing = refreshing.catch(() => undefined).then(refresh)
+    return refreshing
+  }
+
+  function schedule(): void {
+    if (stopped) return
+    timer = setTimeout(() => {
+      void refreshNow().finally(schedule)
+    }, refreshMs)
+  }
+
+  const started = refreshNow()
+  void started.then(schedule)
+
+  function liveRecord(name: Name): GenerationRecord {
+    const live = liveGeneration(records.get(name) ?? [])
+    if (!live) throw new AppError('unavailable', 'PROJECTION.NOT_READY', `The ${name} read model is not ready yet`)
+    return live
+  }
+
+  const liveSubscription = (name: Name) => running.get(key(name, liveRecord(name).generation))?.subscription
+
+  return {
+    /** Resolves once every projection has a live generation. */
+    ready: () => started,
+    /** The generation queries of `name` read now. */
+    liveGeneration: (name: Name) => liveRecord(name).generation,
+    /** Waits (bounded) until the live generation of `name` has processed `position`. */
+    async waitFor(name: Name, position: number, timeoutMs: number): Promise<{ reached: boolean; position: number }> {
+      const subscription = liveSubscription(name)
+      if (!subscription) return { reached: false, position: 0 }
+      const reached = await subscription.waitFor(position, timeoutMs)
+      return { reached, position: subscription.position }
+    },
+    /** The checkpoint of the live generation of `name`, as this instance knows it. */
+    position: (name: Name): number => liveSubscription(name)?.position ?? 0,
+    async status(): Promise<ProjectionStatus[]> {
+      const head = await options.store.headPosition()
+      return options.projections.map(({ name }) => statusOf(name, records.get(name) ?? [], progress(name), head))
+    },
+    /** Starts building a new generation from position 0; the live one keeps serving until it has caught up. */
+    async rebuild(name: Name): Promise<{ generation: number; already_running: boolean }> {
+      if (!projections.has(name)) throw new AppError('not_found', 'PROJECTION.NOT_FOUND', `No projection ${name}`)
+      const list = await options.generations.list(name)
+      const existing = buildingGeneration(list)
+      if (existing) return { generation: existing.generation, already_running: true }
+      const record = nextGeneration(name, list, Date.now())
+      if (!(await options.generations.insert(record))) return { generation: record.generation, already_running: true }
+      await refreshNow()
+      return { generation: record.generation, already_running: false }
+    },
+    /** Re-reads the registry now (tests, the replay CLI). */
+    refresh: refreshNow,
+    /** The generation records of `name` as last read. */
+    records: (name: Name): readonly GenerationRecord[] => records.get(name) ?? [],
+    async stop(): Promise<void> {
+      stopped = true
+      clearTimeout(timer)
+      await refreshing.catch(() => undefined)
+      await Promise.all([...running.values()].map((entry) => entry.subscription.stop()))
+      running.clear()
+    },
+  }
+}

@@ -1,0 +1,89 @@
+import { MongoClient } from 'mongodb'
+import { MemoryGenerationStore } from '../consumers/memory-generation-store.js'
+import { MemoryLeaseStore } from '../consumers/memory-lease-store.js'
+import { MongoGenerationStore } from '../consumers/mongo-generation-store.js'
+import { MongoLeaseStore } from '../consumers/mongo-lease-store.js'
+import type { GenerationStore } from '../consumers/generations.js'
+import type { LeaseStore } from '../consumers/leases.js'
+import type { CommitLog } from '../events/commit-log.js'
+import { MemoryCommitLog } from '../events/memory-commit-log.js'
+import { MongoCommitLog } from '../events/mongo-commit-log.js'
+import type { Config } from '../infra/config.js'
+import { mongoSequences } from '../infra/mongo-sequences.js'
+import { type Sequences, memorySequences } from '../infra/sequence.js'
+import { MemoryReadModelStore } from '../projections/memory-read-model.js'
+import { MongoReadModelStore } from '../projections/mongo-read-model.js'
+import type { ReadModelStore } from '../projections/read-model.js'
+import { MemoryUserStore } from '../users/memory-user-store.js'
+import { MongoUserStore } from '../users/mongo-user-store.js'
+import type { UserStore } from '../users/user.js'
+
+/** Every store the service keeps state in, on one backend. */
+export interface Storage {
+  kind: 'mongodb' | 'memory'
+  commitLog: CommitLog
+  readModels: ReadModelStore
+  leases: LeaseStore
+  generations: GenerationStore
+  users: UserStore
+  sequences: Sequences
+  /** Resolves while the backend answers (readiness). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The one place that chooses MongoDB or memory (the embedded mode) for every store — used by
+ * the service and the CLI alike. On MongoDB it connects, fails with a clear message when the
+ * server cannot be reached, and creates the indexes (idempotently). Pool sizes and timeouts
+ * come from the URI (`maxPoolSize`, `waitQueueTimeoutMS`, ...).
+ */
+export async function openStorage(
+  config: Pick<Config, 'mongodbUri' | 'mongodbDatabase' | 'instanceId'>,
+  appName = config.instanceId,
+): Promise<Storage> {
+  if (config.mongodbUri === undefined) {
+    return {
+      kind: 'memory',
+      commitLog: new MemoryCommitLog(),
+      readModels: new MemoryReadModelStore(),
+      leases: new MemoryLeaseStore(),
+      generations: new MemoryGenerationStore(),
+      users: new MemoryUserStore(),
+      sequences: memorySequences(),
+      ping: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    }
+  }
+  const client = new MongoClient(config.mongodbUri, { appName, serverSelectionTimeoutMS: 10_000 })
+  try {
+    await client.connect()
+  } catch (error) {
+    throw new Error(`MongoDB at MONGODB_URI is not reachable: ${(error as Error).message}`, { cause: error })
+  }
+  const db = client.db(config.mongodbDatabase)
+  const commitLog = new MongoCommitLog(db)
+  const leases = new MongoLeaseStore(db)
+  const users = new MongoUserStore(db)
+  try {
+    await commitLog.ensureIndexes()
+    await leases.ensureIndexes()
+    await users.ensureIndexes()
+  } catch (error) {
+    await client.close()
+    throw error
+  }
+  return {
+    kind: 'mongodb',
+    commitLog,
+    readModels: new MongoReadModelStore(db),
+    leases,
+    generations: new MongoGenerationStore(db),
+    users,
+    sequences: mongoSequences(db),
+    async ping() {
+      await db.command({ ping: 1 })
+    },
+    close: () => client.close(),
+  }
+}
