@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { priceLines } from '../../src/commands/order/pricing.js'
 import type { DomainEvent, EventData } from '../../src/events/catalog.js'
@@ -19,6 +18,7 @@ import {
   summariesProjection,
 } from '../../src/projections/summaries-projection.js'
 import { type Report, type ReportBucket, createReportQueries } from '../../src/queries/report-queries.js'
+import { eventually, within } from './wait.js'
 
 export interface ProjectionFixture {
   readModels: ReadModelStore
@@ -336,29 +336,6 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
     resolve = r
   })
   return { promise, resolve }
-}
-
-/** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await sleep(10)
-  }
-}
-
-async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`timed out waiting until ${what}`))
-    }, timeoutMs)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1194,7 +1171,7 @@ export function projectionContract(
         const errorsB: unknown[] = []
         let b: ReturnType<typeof startSubscription> | undefined
         try {
-          await within(crashed.promise, `instance A reaches its crash point (${crash})`)
+          await within(crashed.promise, `instance A to reach its crash point (${crash})`)
 
           // The read model is ahead of the checkpoint A leaves behind, in a lease still alive.
           const left = await leases.latest(name)
@@ -1217,7 +1194,7 @@ export function projectionContract(
             handle: generationB.apply,
           })
           const successor = b
-          await eventually('instance B has taken over and reached the head', () => successor.active && successor.position >= head)
+          await eventually('instance B to take over and reach the head', () => successor.active && successor.position >= head)
           expect(await leases.latest(name)).toMatchObject({ holder: 'instance-b', position: head, token: (left?.token ?? 0) + 1 })
           expect(errorsB).toEqual([])
 
@@ -1226,8 +1203,8 @@ export function projectionContract(
 
           // A wakes up and finishes its stale batch: its writes are no-ops, its checkpoint is fenced off.
           resume.resolve()
-          await within(staleBatchDone.promise, 'instance A finishes its stale batch')
-          await eventually('instance A is no longer active', () => !a.active)
+          await within(staleBatchDone.promise, 'instance A to finish its stale batch')
+          await eventually('instance A to become inactive', () => !a.active)
           await a.stop()
           expect(await snapshot(target, readModels, 1)).toStrictEqual(rebuilt)
           expect(await leases.latest(name)).toMatchObject({ holder: 'instance-b', position: head })

@@ -5,6 +5,7 @@ import { type Socket, io } from 'socket.io-client'
 import WebSocket from 'ws'
 import type { FeedEvent } from '../../src/realtime/feed-stream.js'
 import { buildTestApp } from './app.js'
+import { eventually } from './wait.js'
 
 /** An app listening on a free port of 127.0.0.1, for clients over real sockets. */
 export async function listeningApp(env: Record<string, string>): Promise<{ app: FastifyInstance; url: string }> {
@@ -37,12 +38,12 @@ function collector(): Pick<FeedClient, 'received' | 'events' | 'waitFor'> {
     received,
     events,
     async waitFor(name, count, ms = 15_000) {
-      const deadline = Date.now() + ms
-      while (received.filter((r) => r.name === name).length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out: ${received.filter((r) => r.name === name).length}/${count} ${name}`)
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const arrived = () => received.filter((r) => r.name === name).length
+      await eventually(
+        () => `${count} ${name} (${arrived()} arrived)`,
+        () => arrived() >= count,
+        ms,
+      )
     },
   }
 }
@@ -181,9 +182,8 @@ async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const probe = connect(port, '127.0.0.1')
       probe.once('connect', () => {
         probe.destroy()
@@ -193,8 +193,6 @@ async function startRedisServer(port: number): Promise<ChildProcess> {
         resolve(false)
       })
     })
-    if (open) return child
-    if (Date.now() > deadline) throw new Error('private redis-server did not start')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await eventually(`the private redis-server to listen on port ${port}`, accepts, 10_000, 50)
+  return child
 }

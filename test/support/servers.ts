@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Db, MongoClient } from 'mongodb'
+import { isCI } from './ci.js'
 
 /**
  * Real servers for integration tests. `MONGODB_URI` / `REDIS_URI` point at them
@@ -9,13 +10,12 @@ import { type Db, MongoClient } from 'mongodb'
 export const mongoUri = process.env.MONGODB_URI
 export const redisUri = process.env.REDIS_URI
 
-const ci = process.env.CI === 'true' || process.env.CI === '1'
 /**
  * The only skip conditions integration suites use: true only outside CI. Under CI=true
  * they are always false, so a missing server makes the suite fail, never skip.
  */
-export const skipWithoutMongo = !ci && !mongoUri
-export const skipWithoutServers = !ci && (!mongoUri || !redisUri)
+export const skipWithoutMongo = !isCI && !mongoUri
+export const skipWithoutServers = !isCI && (!mongoUri || !redisUri)
 
 /** Each test file gets its own database; this prefix marks it as disposable. */
 const TEST_DB_PREFIX = 'test_'
