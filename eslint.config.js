@@ -69,6 +69,21 @@ export default tseslint.config(
     files: ['src/infra/config.ts', 'test/**', 'bench/**', 'scripts/**', '*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  // The entry points read one switch before any configuration exists: DOTENV=off skips ./.env
+  // (tests launch them with it, so a developer's .env never reaches a test process).
+  {
+    files: ['src/main.ts', 'src/cli/replay.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[object.name='process'][property.name='env']:not(MemberExpression[property.name='DOTENV'] > MemberExpression.object)",
+          message: 'Read configuration through src/infra/config.ts only (DOTENV, read before it, is the exception).',
+        },
+      ],
+    },
+  },
   {
     files: ['test/**', 'bench/**'],
     rules: {

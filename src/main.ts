@@ -4,7 +4,7 @@ import { createLogger } from './infra/logger.js'
 import { startServer } from './server.js'
 
 // `.env` fills in what the environment does not set; the environment wins.
-if (existsSync('.env')) process.loadEnvFile('.env')
+if (process.env.DOTENV !== 'off' && existsSync('.env')) process.loadEnvFile('.env')
 
 /** A configuration problem is one plain line on stderr and exit code 1. */
 function refuse(error: ConfigError): never {

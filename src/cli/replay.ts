@@ -23,7 +23,7 @@ const fail = (line: string, code: number): never => {
   process.exit(code)
 }
 
-if (existsSync('.env')) process.loadEnvFile('.env')
+if (process.env.DOTENV !== 'off' && existsSync('.env')) process.loadEnvFile('.env')
 const arg = process.argv[2]
 const names: ProjectionName[] =
   arg === 'all'
