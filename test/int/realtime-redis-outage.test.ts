@@ -23,10 +23,14 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
     sku = (await createSku(service.app)).sku
   })
   afterEach(async () => {
-    redis.resume()
-    await service.app.close()
-    await redis.stop()
-    await database.drop()
+    // The redis-server process goes whatever else fails.
+    try {
+      redis.resume()
+      await service.app.close()
+    } finally {
+      await redis.stop()
+      await database.drop()
+    }
   })
 
   const post = (i: number) =>
