@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { onTestFinished } from 'vitest'
+import { assertTestDatabase } from './servers.js'
 import { within } from './wait.js'
 
 // Processes a test launches see only what it gives them: PATH, LOG_LEVEL, the variables it
@@ -47,6 +48,7 @@ function launch(
   logLevel: string,
   options: LaunchOptions,
 ): LaunchedProcess {
+  if (env.MONGODB_URI !== undefined) assertTestDatabase(env.MONGODB_URI, `to launch ${entry}`)
   const child = spawn(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: logLevel, ...env, ...(options.readDotenv ? {} : { DOTENV: 'off' }) },

@@ -50,7 +50,29 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 
 /** The URI with its database path replaced by `name` (options kept). */
 export function withDatabase(uri: string, name: string): string {
-  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri)
-  if (!match) throw new Error(`not a MongoDB URI: ${uri}`)
-  return `${match[1]}/${name}${match[2] ?? ''}`
+  const { hosts, options } = parseMongoUri(uri)
+  return `${hosts}/${name}${options}`
+}
+
+/**
+ * Throws unless the database `uri` names is a test one (`test_…`, as `createTestDatabase`
+ * makes): what tests launch or build must never reach a developer's or a shared database.
+ * A URI of another scheme reaches no MongoDB at all (the service refuses it itself).
+ */
+export function assertTestDatabase(uri: string, purpose: string): void {
+  if (!/^mongodb(\+srv)?:/i.test(uri)) return
+  const { database } = parseMongoUri(uri)
+  if (!database.startsWith(TEST_DB_PREFIX)) {
+    throw new Error(
+      `refusing ${purpose} with MONGODB_URI database "${database}": not a test database ` +
+        `(its name must start with "${TEST_DB_PREFIX}"; use createTestDatabase)`,
+    )
+  }
+}
+
+/** The one parser of MongoDB URIs in the tests: `mongodb://hosts/database?options`. */
+function parseMongoUri(uri: string): { hosts: string; database: string; options: string } {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/([^?]*))?(\?.*)?$/.exec(uri)
+  if (!match?.[1]) throw new Error(`not a MongoDB URI: ${uri}`)
+  return { hosts: match[1], database: decodeURIComponent(match[2] ?? ''), options: match[3] ?? '' }
 }
