@@ -56,20 +56,28 @@ export async function rebuildWhileBusy(
     }
   })()
 
-  const started = await app.inject({ method: 'POST', url: '/api/admin/projections/orders/rebuild', headers: admin })
-  expect(started.statusCode).toBe(202)
-  const generation = started.json<{ generation: number }>().generation
-  expect(generation).toBe(before + 1)
-  await eventually(
-    'the switch',
-    async () =>
-      (await app.projections.status()).some((p) => p.name === 'orders' && p.generation === generation && p.state === 'live'),
-    60_000,
-    25,
-  )
-  // Keep querying and writing a little on the new generation too.
-  const afterSwitch = queries
-  await eventually('queries after the switch', () => queries > afterSwitch + 40, 30_000)
+  let generation: number
+  try {
+    const started = await app.inject({ method: 'POST', url: '/api/admin/projections/orders/rebuild', headers: admin })
+    expect(started.statusCode).toBe(202)
+    generation = started.json<{ generation: number }>().generation
+    expect(generation).toBe(before + 1)
+    await eventually(
+      'the switch',
+      async () =>
+        (await app.projections.status()).some((p) => p.name === 'orders' && p.generation === generation && p.state === 'live'),
+      60_000,
+      25,
+    )
+    // Keep querying and writing a little on the new generation too.
+    const afterSwitch = queries
+    await eventually('queries after the switch', () => queries > afterSwitch + 40, 30_000)
+  } catch (error) {
+    // Failing here must not leave the clients and the writer running on an app the caller closes.
+    load.running = false
+    await Promise.allSettled([...clients, writer])
+    throw error
+  }
   load.running = false
   await Promise.all([...clients, writer])
   expect(failures).toEqual([])
