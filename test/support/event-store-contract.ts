@@ -278,6 +278,8 @@ export function eventStoreContract(adapter: string, makeLog: () => Promise<Commi
         60_000,
         20,
       )
+      // Awaited below; should the test fail before that, its timeout must not surface as unhandled too.
+      follow.catch(() => undefined)
 
       const stalledWrite = stalledWriter.append('thing-stalled', [created(-1)], who)
       await eventually('the stalled writer to pick its position first', () => stall.position !== undefined)
