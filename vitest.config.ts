@@ -8,6 +8,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration files share one FerretDB and one Redis; two workers match this machine.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 })

@@ -63,8 +63,39 @@ start() {
   exit 1
 }
 
+# True while `pid` is a live (not zombie) FerretDB process: never signal a recycled pid.
+is_ferretdb() {
+  local pid=$1 command
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    command=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") # empty for a zombie
+  else
+    command=$(ps -o stat=,args= -p "$pid" 2>/dev/null | grep -v '^ *Z') || true
+  fi
+  case "$command" in *ferretdb*) return 0 ;; *) return 1 ;; esac
+}
+
+# Waits up to `tenths` tenths of a second for `pid` to be gone; false if it is still there.
+gone_within() {
+  local pid=$1 tenths=$2
+  for _ in $(seq 1 "$tenths"); do
+    is_ferretdb "$pid" || return 0
+    sleep 0.1
+  done
+  ! is_ferretdb "$pid"
+}
+
 stop() {
-  [ -n "${FERRETDB_PID:-}" ] && kill "$FERRETDB_PID" 2>/dev/null && sleep 0.2 || true
+  local pid=${FERRETDB_PID:-}
+  # Its storage goes only once it has exited: SIGTERM, up to 10 s, then SIGKILL.
+  if [ -n "$pid" ] && is_ferretdb "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    if ! gone_within "$pid" 100; then
+      echo "ferretdb.sh: FerretDB (pid $pid) still running 10 s after SIGTERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      gone_within "$pid" 50 || { echo "ferretdb.sh: FerretDB (pid $pid) survived SIGKILL; keeping its data" >&2; return 1; }
+    fi
+  fi
   case "${FERRETDB_PG_DB:-}" in
     ferretdb_test_*) psql -h 127.0.0.1 -p 5432 -U postgres -q -c "DROP DATABASE IF EXISTS ${FERRETDB_PG_DB} WITH (FORCE)" >/dev/null || true ;;
   esac

@@ -3,7 +3,7 @@ import { createEventStore } from '../../src/events/event-store.js'
 import { MongoCommitLog } from '../../src/events/mongo-commit-log.js'
 import { MongoLeaseStore } from '../../src/consumers/mongo-lease-store.js'
 import { MongoReadModelStore } from '../../src/projections/mongo-read-model.js'
-import { projectionContract } from '../support/projection-contract.js'
+import { projectionContract } from '../support/projections/contract.js'
 import { createTestDatabase, skipWithoutMongo } from '../support/servers.js'
 
 describe.skipIf(skipWithoutMongo)('projections on MongoDB (FerretDB)', () => {

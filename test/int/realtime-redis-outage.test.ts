@@ -4,8 +4,8 @@ import { TEST_ADMIN } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { type PrivateRedis, listeningApp, privateRedis, socketClient } from '../support/realtime.js'
-import { eventually } from '../support/rebuild-scenario.js'
 import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
+import { eventually } from '../support/wait.js'
 
 /** A Redis of the test's own (redis-server on a free port), so it can be stalled and restarted. */
 describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
@@ -23,10 +23,14 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
     sku = (await createSku(service.app)).sku
   })
   afterEach(async () => {
-    redis.resume()
-    await service.app.close()
-    await redis.stop()
-    await database.drop()
+    // The redis-server process goes whatever else fails.
+    try {
+      redis.resume()
+      await service.app.close()
+    } finally {
+      await redis.stop()
+      await database.drop()
+    }
   })
 
   const post = (i: number) =>
@@ -48,9 +52,10 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
       expect(during.map((r) => r.statusCode)).toEqual(Array(10).fill(201))
       // Keep it down until the service itself reports Redis as failing.
       await eventually(
+        'readiness to notice',
         async () => (await service.app.inject({ url: '/health/ready' })).statusCode === 503,
         15_000,
-        'readiness to notice',
+        25,
       )
       expect((await service.app.realtime.stats()).relay_lag).toBeGreaterThanOrEqual(10)
       expect(client.events('new_order')).toHaveLength(1)

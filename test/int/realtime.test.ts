@@ -9,6 +9,7 @@ import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { listeningApp, socketClient, socketRefusal, wsClient, wsRefusal } from '../support/realtime.js'
 import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { sleep } from '../support/wait.js'
 
 describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + Redis + real sockets)', () => {
   let database: TestDatabase
@@ -74,9 +75,9 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
         }) as object,
         position: order.position,
       })
-      // The same event also arrives as an order_event; nothing twice.
+      // The same event also arrives as an order_event; nothing twice (an absence: only a pause can show it).
       await client.waitFor('order_event', 1)
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      await sleep(300)
       expect(client.events('new_order')).toHaveLength(1)
       expect(client.events('order_event')).toHaveLength(1)
     } finally {

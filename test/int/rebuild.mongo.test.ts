@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { acquireLease } from '../../src/consumers/leases.js'
+import { MongoLeaseStore } from '../../src/consumers/mongo-lease-store.js'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
 import { rebuildWhileBusy } from '../support/rebuild-scenario.js'
@@ -32,12 +34,27 @@ describe.skipIf(skipWithoutMongo)('zero-downtime rebuild on MongoDB (FerretDB)',
       'skus',
       'summaries',
     ])
-    const first = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
-    const second = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
-    expect(first.json()).toMatchObject({ name: 'summaries', state: 'rebuilding', already_running: false })
-    const generation = first.json<{ generation: number }>().generation
-    if (second.json<{ already_running: boolean }>().already_running) expect(second.json()).toMatchObject({ generation })
-    const collections = (await database.db.listCollections().toArray()).map((c) => c.name)
-    expect(collections).toEqual(expect.arrayContaining(['events', 'projections', 'leases', `order_summaries_v${generation}`]))
+
+    // Another instance holds the lease of the generation the rebuild will build, so that
+    // rebuild cannot finish (and switch) before the second request: it always joins.
+    await app.projections.refresh()
+    const next = Math.max(...app.projections.records('summaries').map((r) => r.generation)) + 1
+    const elsewhere = await acquireLease(new MongoLeaseStore(database.db), `projection:summaries#${next}`, {
+      holder: 'another-instance',
+      ttlMs: 120_000,
+    })
+    expect(elsewhere).not.toBeNull()
+    try {
+      const first = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
+      const second = await app.inject({ method: 'POST', url: '/api/admin/projections/summaries/rebuild', headers: admin })
+      expect(first.json()).toMatchObject({ name: 'summaries', state: 'rebuilding', already_running: false })
+      const generation = first.json<{ generation: number }>().generation
+      expect(generation).toBe(next)
+      expect(second.json()).toMatchObject({ name: 'summaries', state: 'rebuilding', already_running: true, generation })
+      const collections = (await database.db.listCollections().toArray()).map((c) => c.name)
+      expect(collections).toEqual(expect.arrayContaining(['events', 'projections', 'leases', `order_summaries_v${generation}`]))
+    } finally {
+      await elsewhere?.release()
+    }
   })
 })

@@ -9,8 +9,8 @@ import { startSubscription } from '../../src/consumers/subscription.js'
 import { RedisFeedStream } from '../../src/realtime/redis-feed-stream.js'
 import { relayHandler } from '../../src/realtime/relay.js'
 import { runToExit } from '../support/process.js'
-import { eventually } from '../support/rebuild-scenario.js'
 import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { eventually } from '../support/wait.js'
 
 describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', () => {
   let database: TestDatabase
@@ -57,7 +57,7 @@ describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', (
       }),
     })
     try {
-      await eventually(() => Promise.resolve(relay.position >= 30), 20_000, 'the restarted relay to catch up')
+      await eventually('the restarted relay to catch up', () => relay.position >= 30, 20_000)
     } finally {
       await relay.stop()
     }

@@ -4,8 +4,8 @@ import { ordersCollection } from '../../src/projections/orders-projection.js'
 import { buildTestApp } from '../support/app.js'
 import { createSku, orderIn } from '../support/fixtures.js'
 import { runToExit } from '../support/process.js'
-import { eventually } from '../support/rebuild-scenario.js'
 import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
+import { eventually } from '../support/wait.js'
 
 describe.skipIf(skipWithoutMongo)('npm run replay', () => {
   let database: TestDatabase
@@ -28,12 +28,13 @@ describe.skipIf(skipWithoutMongo)('npm run replay', () => {
     expect(output).toMatch(/done in [\d.]+ s: orders → generation 2 live/)
 
     await eventually(
+      'the service to read generation 2',
       async () => {
         await app.projections.refresh()
         return app.projections.liveGeneration('orders') === 2
       },
       10_000,
-      'the service to read generation 2',
+      25,
     )
     const rebuilt = await ordersCollection(app.readModels, 2).list([], {
       sort: 'created_position',

@@ -3,9 +3,14 @@ import { buildApp } from '../../src/api/app.js'
 import { type Config, loadConfig } from '../../src/infra/config.js'
 import { createLogger } from '../../src/infra/logger.js'
 import { Writable } from 'node:stream'
+import { assertTestDatabase } from './servers.js'
 
-/** A configuration for tests: embedded defaults, silent logs, overridable by env-style values. */
+/**
+ * A configuration for tests: embedded defaults, silent logs, overridable by env-style values.
+ * Refuses a MONGODB_URI whose database is not a test one.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
+  if (env.MONGODB_URI !== undefined) assertTestDatabase(env.MONGODB_URI, 'to build an app')
   return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', ...TEST_ADMIN_ENV, ...env })
 }
 

@@ -4,6 +4,7 @@ import type { CommitLog } from '../../src/events/commit-log.js'
 import { EVENT_ID_PATTERN, type StoredEvent } from '../../src/events/envelope.js'
 import { ConcurrencyError } from '../../src/events/errors.js'
 import { type EventStore, type EventStoreOptions, createEventStore } from '../../src/events/event-store.js'
+import { eventually, sleep } from './wait.js'
 
 export interface CommitLogFixture {
   log: CommitLog
@@ -265,21 +266,24 @@ export function eventStoreContract(adapter: string, makeLog: () => Promise<Commi
       const acknowledged: StoredEvent[] = []
       const seen: StoredEvent[] = []
       const progress = { writing: true, seenWhileStalled: 0 }
-      const follow = (async () => {
-        let after = 0
-        const deadline = Date.now() + 60_000
-        while (Date.now() < deadline) {
+      let after = 0
+      const follow = eventually(
+        'the reader to reach the head once the writers are done',
+        async () => {
           const { events, position } = await reader.readAll({ after, limit: 20 })
           seen.push(...events)
           after = position
           if (!stall.over) progress.seenWhileStalled = after
-          if (!progress.writing && after >= (await reader.headPosition())) return
-          if (events.length === 0) await sleep(20)
-        }
-      })()
+          return !progress.writing && after >= (await reader.headPosition())
+        },
+        60_000,
+        20,
+      )
+      // Awaited below; should the test fail before that, its timeout must not surface as unhandled too.
+      follow.catch(() => undefined)
 
       const stalledWrite = stalledWriter.append('thing-stalled', [created(-1)], who)
-      await sleep(20) // the stalled writer picks its position first
+      await eventually('the stalled writer to pick its position first', () => stall.position !== undefined)
       await Promise.all(
         writers.map(async (writer, w) => {
           for (let i = 0; i < 6; i++) {
@@ -305,8 +309,4 @@ export function eventStoreContract(adapter: string, makeLog: () => Promise<Commi
       expect(acknowledged.length).toBe(8 * 6 * 2 + 1)
     })
   })
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -1,12 +1,12 @@
 import { MongoClient } from 'mongodb'
 import { Redis } from 'ioredis'
+import { isCI } from './ci.js'
 
 /**
  * Checks the integration servers once. Under CI=true a missing or unreachable server
  * fails the whole run; elsewhere the integration suites are skipped with this message.
  */
 export default async function setup(): Promise<void> {
-  const ci = process.env.CI === 'true' || process.env.CI === '1'
   const problems: string[] = []
   const mongoUri = process.env.MONGODB_URI
   const redisUri = process.env.REDIS_URI
@@ -37,7 +37,7 @@ export default async function setup(): Promise<void> {
   }
 
   if (problems.length === 0) return
-  if (ci) throw new Error(`CI=true and the integration servers are not usable: ${problems.join('; ')}`)
+  if (isCI) throw new Error(`CI=true and the integration servers are not usable: ${problems.join('; ')}`)
   console.warn(
     `\n[integration] suites needing a missing server are SKIPPED: ${problems.join('; ')}.\n` +
       '[integration] run `bash .ci/run` (starts FerretDB, checks Redis) or set MONGODB_URI and REDIS_URI.\n',

@@ -9,6 +9,7 @@ import {
   type SubscriptionOptions,
   startSubscription,
 } from '../../src/consumers/subscription.js'
+import { eventually, sleep } from './wait.js'
 
 export interface LeaseFixture {
   leases: LeaseStore
@@ -229,7 +230,7 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
 
       it('waitFor resolves true once the position is reached and false after its timeout', async () => {
         const active = subscribe({ name: 'proj', holder: 'a', handle: async () => undefined, wake: (l) => store.onAppended(l) })
-        await until(() => active.active, 'the subscription to take its lease')
+        await eventually('the subscription to take its lease', () => active.active, HANDOVER_DEADLINE_MS)
         const pending = active.waitFor(3, HANDOVER_DEADLINE_MS)
         await append(store, 0, 3)
         expect(await pending).toBe(true)
@@ -279,7 +280,7 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         const watch = watchActive(Object.values(subs))
         const appender = startAppender(store)
         try {
-          await until(() => recorder.total() >= 10, 'one instance to process events')
+          await eventually('one instance to process events', () => recorder.total() >= 10, HANDOVER_DEADLINE_MS)
           const [firstId, secondId] = subs.a.active ? (['a', 'b'] as const) : (['b', 'a'] as const)
           const first = subs[firstId]
           const second = subs[secondId]
@@ -290,9 +291,9 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
           await first.stop()
           expect(first.active).toBe(false)
           const headAtStop = await store.headPosition()
-          await until(
-            () => second.active && recorder.handled(secondId).filter((p) => p > headAtStop).length >= 5,
+          await eventually(
             'the other instance to take over and process new events',
+            () => second.active && recorder.handled(secondId).filter((p) => p > headAtStop).length >= 5,
             HANDOVER_DEADLINE_MS,
           )
 
@@ -323,7 +324,7 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         const watch = watchActive(Object.values(subs))
         const appender = startAppender(store)
         try {
-          await until(() => recorder.total() >= 10, 'one instance to process events')
+          await eventually('one instance to process events', () => recorder.total() >= 10, HANDOVER_DEADLINE_MS)
           const [firstId, secondId] = subs.a.active ? (['a', 'b'] as const) : (['b', 'a'] as const)
           const first = subs[firstId]
           const second = subs[secondId]
@@ -334,9 +335,9 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
           expect(dead.expires_at).toBeGreaterThan(0) // not released
           const headAtCrash = await store.headPosition()
 
-          await until(
-            () => second.active && recorder.handled(secondId).some((p) => p > headAtCrash),
+          await eventually(
             'the other instance to take over after the lease expired',
+            () => second.active && recorder.handled(secondId).some((p) => p > headAtCrash),
             HANDOVER_DEADLINE_MS,
           )
           const taken = (await leases.latest('orders'))!
@@ -382,17 +383,17 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         }
         const appender = startAppender(store)
         try {
-          await until(() => recorder.total() >= 10, 'one instance to process events')
+          await eventually('one instance to process events', () => recorder.total() >= 10, HANDOVER_DEADLINE_MS)
           hung.armed = true
-          await until(() => hung.id !== undefined, 'a batch to hang')
+          await eventually('a batch to hang', () => hung.id !== undefined, HANDOVER_DEADLINE_MS)
           const hungId = hung.id as 'a' | 'b'
           const otherId = hungId === 'a' ? 'b' : 'a'
           const frozenAt = (await leases.latest('orders'))!
           expect(frozenAt.holder).toBe(hungId)
 
-          await until(
-            () => recorder.handled(otherId).length > hung.batch!.length,
+          await eventually(
             'the other instance to take over from the hung one',
+            () => recorder.handled(otherId).length > hung.batch!.length,
             HANDOVER_DEADLINE_MS,
           )
           // It starts from the last checkpoint, so it re-applies the batch that hung.
@@ -400,7 +401,7 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
           expect(recorder.handled(otherId)[0]).toBe(frozenAt.position + 1)
 
           releaseHang()
-          await until(() => !subs[hungId].active, 'the woken instance to notice it lost the lease', HANDOVER_DEADLINE_MS)
+          await eventually('the woken instance to notice it lost the lease', () => !subs[hungId].active, HANDOVER_DEADLINE_MS)
           const handledAfterWake = recorder.handled(hungId).length
 
           const head = await appender.stop()
@@ -532,16 +533,4 @@ function withoutRelease(inner: LeaseStore) {
     prune: (name, belowToken) => inner.prune(name, belowToken),
   }
   return { store, insertedAt: (id: string) => inserted.get(id) }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = HANDOVER_DEADLINE_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(10)
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

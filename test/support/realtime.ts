@@ -5,6 +5,7 @@ import { type Socket, io } from 'socket.io-client'
 import WebSocket from 'ws'
 import type { FeedEvent } from '../../src/realtime/feed-stream.js'
 import { buildTestApp } from './app.js'
+import { eventually, within } from './wait.js'
 
 /** An app listening on a free port of 127.0.0.1, for clients over real sockets. */
 export async function listeningApp(env: Record<string, string>): Promise<{ app: FastifyInstance; url: string }> {
@@ -37,12 +38,12 @@ function collector(): Pick<FeedClient, 'received' | 'events' | 'waitFor'> {
     received,
     events,
     async waitFor(name, count, ms = 15_000) {
-      const deadline = Date.now() + ms
-      while (received.filter((r) => r.name === name).length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out: ${received.filter((r) => r.name === name).length}/${count} ${name}`)
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const arrived = () => received.filter((r) => r.name === name).length
+      await eventually(
+        () => `${count} ${name} (${arrived()} arrived)`,
+        () => arrived() >= count,
+        ms,
+      )
     },
   }
 }
@@ -135,7 +136,7 @@ export async function wsRefusal(url: string, token: string | undefined): Promise
   }
 }
 
-/** A private redis-server on a free port (no persistence), for tests that stop or stall it. */
+/** A private redis-server on a free port (no persistence), for tests that stop or stall it; `stop` it in afterEach. */
 export interface PrivateRedis {
   uri: string
   port: number
@@ -157,13 +158,16 @@ export async function privateRedis(): Promise<PrivateRedis> {
     })
   })
   let child = await startRedisServer(port)
-  const kill = () =>
-    new Promise<void>((resolve) => {
+  const kill = async () => {
+    const gone = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve()
       child.once('exit', () => {
         resolve()
       })
-      child.kill('SIGKILL')
     })
+    child.kill('SIGKILL')
+    await within(gone, `the private redis-server on port ${port} to exit`, 10_000)
+  }
   return {
     uri: `redis://127.0.0.1:${port}`,
     port,
@@ -179,11 +183,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
 
 async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    env: { PATH: process.env.PATH ?? '' },
     stdio: 'ignore',
   })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const probe = connect(port, '127.0.0.1')
       probe.once('connect', () => {
         probe.destroy()
@@ -193,8 +197,11 @@ async function startRedisServer(port: number): Promise<ChildProcess> {
         resolve(false)
       })
     })
-    if (open) return child
-    if (Date.now() > deadline) throw new Error('private redis-server did not start')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+  try {
+    await eventually(`the private redis-server to listen on port ${port}`, accepts, 10_000, 50)
+  } catch (error) {
+    child.kill('SIGKILL')
+    throw error
   }
+  return child
 }

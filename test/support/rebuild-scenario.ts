@@ -7,15 +7,7 @@ import { ordersCollection } from '../../src/projections/orders-projection.js'
 import { TEST_ADMIN } from './app.js'
 import { bearer, tokenFor } from './auth.js'
 import { createSku, placeOrder } from './fixtures.js'
-
-/** Polls `check` until it returns true, or fails after `ms`. */
-export async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
+import { eventually, sleep } from './wait.js'
 
 /**
  * DESIGN §5 / issue acceptance: rebuild the orders projection while 20 clients keep
@@ -54,7 +46,7 @@ export async function rebuildWhileBusy(
       const items = page.statusCode === 200 ? page.json<{ items: unknown[] }>().items.length : -1
       if (items !== 50) failures.push(`list: ${page.statusCode}, ${items} items`)
       // In-memory requests complete in microtasks: let timers (the writer, the switch) run.
-      await new Promise((resolve) => (options.clientPauseMs ? setTimeout(resolve, options.clientPauseMs) : setImmediate(resolve)))
+      await (options.clientPauseMs ? sleep(options.clientPauseMs) : new Promise((resolve) => setImmediate(resolve)))
     }
   })
   let ordersDuringRebuild = 0
@@ -62,23 +54,32 @@ export async function rebuildWhileBusy(
     while (load.running) {
       await placeOrder(app, { skus: [sku] })
       ordersDuringRebuild++
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      await sleep(5)
     }
   })()
 
-  const started = await app.inject({ method: 'POST', url: '/api/admin/projections/orders/rebuild', headers: admin })
-  expect(started.statusCode).toBe(202)
-  const generation = started.json<{ generation: number }>().generation
-  expect(generation).toBe(before + 1)
-  await eventually(
-    async () =>
-      (await app.projections.status()).some((p) => p.name === 'orders' && p.generation === generation && p.state === 'live'),
-    60_000,
-    'the switch',
-  )
-  // Keep querying and writing a little on the new generation too.
-  const afterSwitch = queries
-  await eventually(() => Promise.resolve(queries > afterSwitch + 40), 30_000, 'queries after the switch')
+  let generation: number
+  try {
+    const started = await app.inject({ method: 'POST', url: '/api/admin/projections/orders/rebuild', headers: admin })
+    expect(started.statusCode).toBe(202)
+    generation = started.json<{ generation: number }>().generation
+    expect(generation).toBe(before + 1)
+    await eventually(
+      'the switch',
+      async () =>
+        (await app.projections.status()).some((p) => p.name === 'orders' && p.generation === generation && p.state === 'live'),
+      60_000,
+      25,
+    )
+    // Keep querying and writing a little on the new generation too.
+    const afterSwitch = queries
+    await eventually('queries after the switch', () => queries > afterSwitch + 40, 30_000)
+  } catch (error) {
+    // Failing here must not leave the clients and the writer running on an app the caller closes.
+    load.running = false
+    await Promise.allSettled([...clients, writer])
+    throw error
+  }
   load.running = false
   await Promise.all([...clients, writer])
   expect(failures).toEqual([])

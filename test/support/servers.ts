@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Db, MongoClient } from 'mongodb'
+import { isCI } from './ci.js'
 
 /**
  * Real servers for integration tests. `MONGODB_URI` / `REDIS_URI` point at them
@@ -9,13 +10,12 @@ import { type Db, MongoClient } from 'mongodb'
 export const mongoUri = process.env.MONGODB_URI
 export const redisUri = process.env.REDIS_URI
 
-const ci = process.env.CI === 'true' || process.env.CI === '1'
 /**
  * The only skip conditions integration suites use: true only outside CI. Under CI=true
  * they are always false, so a missing server makes the suite fail, never skip.
  */
-export const skipWithoutMongo = !ci && !mongoUri
-export const skipWithoutServers = !ci && (!mongoUri || !redisUri)
+export const skipWithoutMongo = !isCI && !mongoUri
+export const skipWithoutServers = !isCI && (!mongoUri || !redisUri)
 
 /** Each test file gets its own database; this prefix marks it as disposable. */
 const TEST_DB_PREFIX = 'test_'
@@ -50,7 +50,29 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 
 /** The URI with its database path replaced by `name` (options kept). */
 export function withDatabase(uri: string, name: string): string {
-  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri)
-  if (!match) throw new Error(`not a MongoDB URI: ${uri}`)
-  return `${match[1]}/${name}${match[2] ?? ''}`
+  const { hosts, options } = parseMongoUri(uri)
+  return `${hosts}/${name}${options}`
+}
+
+/**
+ * Throws unless the database `uri` names is a test one (`test_…`, as `createTestDatabase`
+ * makes): what tests launch or build must never reach a developer's or a shared database.
+ * A URI of another scheme reaches no MongoDB at all (the service refuses it itself).
+ */
+export function assertTestDatabase(uri: string, purpose: string): void {
+  if (!/^mongodb(\+srv)?:/i.test(uri)) return
+  const { database } = parseMongoUri(uri)
+  if (!database.startsWith(TEST_DB_PREFIX)) {
+    throw new Error(
+      `refusing ${purpose} with MONGODB_URI database "${database}": not a test database ` +
+        `(its name must start with "${TEST_DB_PREFIX}"; use createTestDatabase)`,
+    )
+  }
+}
+
+/** The one parser of MongoDB URIs in the tests: `mongodb://hosts/database?options`. */
+function parseMongoUri(uri: string): { hosts: string; database: string; options: string } {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/([^?]*))?(\?.*)?$/.exec(uri)
+  if (!match?.[1]) throw new Error(`not a MongoDB URI: ${uri}`)
+  return { hosts: match[1], database: decodeURIComponent(match[2] ?? ''), options: match[3] ?? '' }
 }

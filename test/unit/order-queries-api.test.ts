@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
 import { createSku, orderIn, placeOrder } from '../support/fixtures.js'
+import { eventually } from '../support/wait.js'
 
 interface OrderBody {
   order_id: string
@@ -19,7 +20,7 @@ interface Page {
 
 /** Waits until the clock has moved past `since`, so consecutive events get distinct timestamps. */
 async function tick(since: number): Promise<void> {
-  while (Date.now() <= since) await new Promise((resolve) => setImmediate(resolve))
+  await eventually(`the clock to pass ${since}`, () => Date.now() > since, 1_000, 1)
 }
 
 describe('orders API (queries)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startProcess } from '../support/process.js'
 import { socketClient, wsClient } from '../support/realtime.js'
+import { eventually } from '../support/wait.js'
 
 describe('service process', () => {
   it.each([
@@ -20,10 +21,19 @@ describe('service process', () => {
     const service = startProcess('test/support/slow-server.ts', { PORT: '0', INSTANCE_ID: 'shutdown-test' })
     const url = await service.url
     const slow = fetch(`${url}/test/slow?ms=1500`)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await eventually('the slow request to reach the server', () => service.output().includes('"msg":"slow request started"'))
     service.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    await expect(fetch(`${url}/health`)).rejects.toThrow()
+    await eventually('the service to begin shutting down', () => service.output().includes('"msg":"shutting down"'))
+    // Refused within the grace the test always gave the listener to close (300 ms).
+    await eventually(
+      'new connections to be refused',
+      () =>
+        fetch(`${url}/health`).then(
+          () => false,
+          () => true,
+        ),
+      300,
+    )
 
     const response = await slow
     expect(response.status).toBe(200)
