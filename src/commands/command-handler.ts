@@ -17,6 +17,12 @@ export interface CommandContext {
 export interface CommandTarget<Command> {
   stream: string
   command: Command
+  /**
+   * The command creates this stream under a name it was just handed (a new order number).
+   * If the stream already has events, another writer holds that name: the target is asked
+   * again for a new one instead of deciding on someone else's stream.
+   */
+  claim?: boolean
 }
 
 export interface HandleOptions<State> {
@@ -81,8 +87,12 @@ export function createCommandHandler(store: EventStore): CommandHandler {
     const attempts = ifMatch === undefined ? (options.attempts ?? DEFAULT_ATTEMPTS) : 1
     let decidedOn: { state: State } | undefined
     for (let attempt = 1; ; attempt++) {
-      const { stream, command } = typeof target === 'function' ? await target() : target
+      const { stream, command, claim } = typeof target === 'function' ? await target() : target
       const loaded = await aggregateStream(store, stream, decider)
+      if (claim && loaded.version > 0) {
+        if (attempt >= attempts) throw new ConcurrencyError(stream, 'no_stream', loaded.version)
+        continue
+      }
       options.authorize?.(loaded.state)
       if (ifMatch !== undefined && ifMatch !== loaded.version) throw new VersionMismatchError(ifMatch, loaded.version)
       if (decidedOn && options.retryIf && !options.retryIf(decidedOn.state, loaded.state)) {

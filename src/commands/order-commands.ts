@@ -58,6 +58,7 @@ export function createOrderCommands(deps: OrderCommandDeps) {
         const orderId = formatOrderId(await deps.sequences.next('order_number'))
         return {
           stream: orderStream(orderId),
+          claim: true,
           command: {
             type: 'PlaceOrder' as const,
             data: {

@@ -98,4 +98,22 @@ describe('the command handler checks every decided event against its schema', ()
     expect(confirmed.state).toMatchObject({ status: 'confirmed' })
     expect(await store.headPosition()).toBe(3)
   })
+
+  it('a claimed stream that already has events sends the target back for another name (a number handed out twice)', async () => {
+    const { store, handle, place } = await seeded()
+    const names = ['ORD-00001', 'ORD-00002']
+    const asked: string[] = []
+    const result = await handle(
+      orderDecider,
+      async () => {
+        const orderId = names[asked.length] ?? 'ORD-99999'
+        asked.push(orderId)
+        return { stream: `order-${orderId}`, claim: true, command: { ...place, data: { ...place.data, order_id: orderId } } }
+      },
+      who,
+    )
+    expect(asked).toEqual(['ORD-00001', 'ORD-00002'])
+    expect(result.events.map((e) => [e.stream, e.version, e.type])).toEqual([['order-ORD-00002', 1, 'order.created']])
+    expect((await store.readStream('order-ORD-00001')).map((e) => e.type)).toEqual(['order.created'])
+  })
 })
