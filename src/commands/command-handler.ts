@@ -1,5 +1,5 @@
 import { type DomainEvent, eventDataProblem } from '../events/catalog.js'
-import { aggregateStream } from '../events/aggregate-stream.js'
+import { type AggregatedStream, aggregateStream } from '../events/aggregate-stream.js'
 import type { ReadEvent } from '../events/envelope.js'
 import { CommandIdConflictError, ConcurrencyError } from '../events/errors.js'
 import type { AppendResult, EventStore } from '../events/event-store.js'
@@ -18,9 +18,10 @@ export interface CommandTarget<Command> {
   stream: string
   command: Command
   /**
-   * The command creates this stream under a name it was just handed (a new order number).
-   * If the stream already has events, another writer holds that name: the target is asked
-   * again for a new one instead of deciding on someone else's stream.
+   * The command creates this stream under a name it was just handed (a new order number):
+   * it is decided on the empty state without reading the stream, and appended with
+   * `no_stream`. If another writer already holds that name the append is refused and the
+   * target is asked again for a new one.
    */
   claim?: boolean
 }
@@ -88,11 +89,7 @@ export function createCommandHandler(store: EventStore): CommandHandler {
     let decidedOn: { state: State } | undefined
     for (let attempt = 1; ; attempt++) {
       const { stream, command, claim } = typeof target === 'function' ? await target() : target
-      const loaded = await aggregateStream(store, stream, decider)
-      if (claim && loaded.version > 0) {
-        if (attempt >= attempts) throw new ConcurrencyError(stream, 'no_stream', loaded.version)
-        continue
-      }
+      const loaded = claim ? emptyStream<State, E>(decider.initialState) : await aggregateStream(store, stream, decider)
       options.authorize?.(loaded.state)
       if (ifMatch !== undefined && ifMatch !== loaded.version) throw new VersionMismatchError(ifMatch, loaded.version)
       if (decidedOn && options.retryIf && !options.retryIf(decidedOn.state, loaded.state)) {
@@ -133,6 +130,11 @@ export function createCommandHandler(store: EventStore): CommandHandler {
         decidedOn = { state: loaded.state }
       }
     }
+  }
+
+  /** What a stream with no events folds to. */
+  function emptyStream<State, E extends DomainEvent>(initialState: () => State): AggregatedStream<State, E> {
+    return { state: initialState(), events: [], version: 0, position: 0 }
   }
 
   /** The stream as the original command left it, for a retry of a keyed request. */

@@ -13,7 +13,7 @@ export interface PendingAppend {
   at: Date
   deadline: number
   /** Called with the commit that holds the append: its own, or the original one when `replayed`. */
-  resolve(commit: CommitDocument, replayed: boolean): void
+  resolve(written: { commit: CommitDocument; replayed: boolean }): void
   reject(error: unknown): void
 }
 
@@ -164,8 +164,8 @@ function settle(
   replayed: boolean,
 ): void {
   if (!append || !commit) return
-  append.resolve(commit, replayed)
-  for (const follower of followers.get(append.commandId) ?? []) follower.resolve(commit, true)
+  append.resolve({ commit, replayed })
+  for (const follower of followers.get(append.commandId) ?? []) follower.resolve({ commit, replayed: true })
 }
 
 function versionMatches(expected: ExpectedVersion, current: number): boolean {

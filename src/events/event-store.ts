@@ -102,9 +102,7 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
         events: events.map((event) => ({ event_id: newEventId(), type: event.type, data: event.data, metadata })),
         at,
         deadline: performance.now() + appendTimeoutMs,
-        resolve: (stored, isReplay) => {
-          resolve({ commit: stored, replayed: isReplay })
-        },
+        resolve,
         reject,
       })
     })
