@@ -2,12 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 
-/** Starts a bench server script in its own process and waits for its one-line JSON hello. */
+/**
+ * Starts a bench server script in its own process and waits for its one-line JSON hello;
+ * `nodeArgs` go to node before the script (e.g. `--cpu-prof`, `--expose-gc`).
+ */
 export async function startBenchServer(
   script: string,
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<{ hello: unknown; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -34,6 +38,8 @@ export async function startBenchServer(
 }
 
 export interface LoadResult {
+  /** Responses with a 2xx status. */
+  ok: number
   requestsPerSecond: number
   p50: number
   p99: number
@@ -59,6 +65,7 @@ export async function load(options: {
     ...(options.body === undefined ? {} : { body: options.body }),
   })
   return {
+    ok: result['2xx'],
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

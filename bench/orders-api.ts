@@ -1,11 +1,27 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { profileRows, summarizeCpuProfile } from './cpu-profile.js'
 import { type LoadResult, load, startBenchServer } from './http.js'
+import { benchEmbeddedFeed, benchEmbeddedMemory } from './orders-memory.js'
 import { type Row, format, printTable } from './report.js'
 
-/** POST /api/orders (embedded store, 50 connections) against the same stack answering a canned 201. */
+/**
+ * The embedded store's order path: POST /api/orders throughput and p99 against the same
+ * stack answering a canned 201, a CPU profile of one POST round, memory per order and
+ * across rebuilds at 100 000 orders, and the embedded feed's append cost once full.
+ */
 export async function benchOrdersApi(): Promise<void> {
-  const server = await startBenchServer('bench/orders-server.ts')
-  const { port, token, sku } = server.hello as { port: number; token: string; sku: string }
-  const request = (path: string, seconds: number) =>
+  await benchPostThroughput()
+  await benchPostProfile()
+  await benchEmbeddedMemory()
+  await benchEmbeddedFeed()
+}
+
+/** `bench/orders-server.ts` answering on `port`: POSTs an order to `path` for `seconds`, 50 connections. */
+function poster(hello: unknown): (path: string, seconds: number) => Promise<LoadResult> {
+  const { port, token, sku } = hello as { port: number; token: string; sku: string }
+  return (path, seconds) =>
     load({
       url: `http://127.0.0.1:${port}${path}`,
       method: 'POST',
@@ -14,6 +30,16 @@ export async function benchOrdersApi(): Promise<void> {
       connections: 50,
       seconds,
     })
+}
+
+function assertNoFailures(...results: LoadResult[]): void {
+  if (results.some((r) => r.non2xx + r.errors > 0)) throw new Error(`bench saw failures: ${JSON.stringify(results)}`)
+}
+
+/** POST /api/orders (embedded store, 50 connections) against the same stack answering a canned 201. */
+async function benchPostThroughput(): Promise<void> {
+  const server = await startBenchServer('bench/orders-server.ts')
+  const request = poster(server.hello)
   try {
     await request('/api/bench/canned-order', 3) // warm-up, both paths
     await request('/api/orders', 3)
@@ -22,9 +48,7 @@ export async function benchOrdersApi(): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const baseline = await request('/api/bench/canned-order', 8)
       const real = await request('/api/orders', 8)
-      if (real.non2xx + baseline.non2xx + real.errors + baseline.errors > 0) {
-        throw new Error(`bench saw failures: ${JSON.stringify({ real, baseline })}`)
-      }
+      assertNoFailures(real, baseline)
       rounds.push({ real, baseline, ratio: real.requestsPerSecond / baseline.requestsPerSecond })
     }
     rounds.sort((x, y) => x.ratio - y.ratio)
@@ -51,3 +75,42 @@ export async function benchOrdersApi(): Promise<void> {
     await server.stop()
   }
 }
+
+const PROFILE_SECONDS = 8
+
+/**
+ * The server run with `--cpu-prof` through a warm-up and one POST round; only the samples
+ * taken during that round count (profile timestamps and `process.hrtime` share the
+ * monotonic clock), so start-up and warm-up stay out of the figures.
+ */
+async function benchPostProfile(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cpu-prof-'))
+  try {
+    const server = await startBenchServer('bench/orders-server.ts', {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
+    const request = poster(server.hello)
+    let window: { from: number; to: number; result: LoadResult }
+    try {
+      await request('/api/orders', 3) // warm-up
+      const from = microseconds()
+      const result = await request('/api/orders', PROFILE_SECONDS)
+      window = { from, to: microseconds(), result }
+      assertNoFailures(result)
+    } finally {
+      await server.stop() // the profile is written as the server exits
+    }
+    // The main thread's profile (thread id 0); module-loader threads write their own.
+    const file = readdirSync(dir).find((name) => name.includes(`.${String(server.child.pid)}.0.`))
+    if (!file) throw new Error(`no CPU profile of the main thread in ${dir}: ${readdirSync(dir).join(', ')}`)
+    const summary = summarizeCpuProfile(join(dir, file), window.from, window.to)
+    const busy = summary.busyMs / (summary.busyMs + summary.idleMs)
+    printTable(
+      `CPU profile of POST /api/orders (one ${PROFILE_SECONDS} s round, 50 connections, ${format(window.result.requestsPerSecond, 'req/s')} under --cpu-prof; ` +
+        `server busy ${(busy * 100).toFixed(0)} % of the round; self time as % of busy time, by area, then the top functions)`,
+      profileRows(summary),
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const microseconds = () => Number(process.hrtime.bigint() / 1000n)

@@ -1,6 +1,7 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login, orders, reads, realtime. Without arguments, all of them.
+// in the same run. Sections: store, login, orders, reads, realtime, ferretdb. Without arguments, all of them.
 import { benchEventStore } from './event-store.js'
+import { benchFerretDb } from './ferretdb-cost.js'
 import { benchLogin } from './login.js'
 import { benchOrdersApi } from './orders-api.js'
 import { benchReadSide } from './read-side.js'
@@ -12,6 +13,7 @@ const sections: Record<string, () => Promise<void>> = {
   orders: benchOrdersApi,
   reads: benchReadSide,
   realtime: benchRealtime,
+  ferretdb: benchFerretDb,
 }
 
 const wanted = process.argv.slice(2)

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
  * The MongoDB-wire server for benchmarks: MONGODB_URI if set, else a throw-away FerretDB
  * started through scripts/ferretdb.sh and stopped at the end.
  */
-export function benchMongo(): { uri: string; stop(): void } {
+export function benchMongo(): { uri: string; pid?: number; pgDatabase?: string; stop(): void } {
   const given = process.env.MONGODB_URI
   if (given) return { uri: given, stop: () => undefined }
   const exports = execFileSync('bash', ['scripts/ferretdb.sh', 'start'], {
@@ -18,6 +18,8 @@ export function benchMongo(): { uri: string; stop(): void } {
   if (!uri) throw new Error(`scripts/ferretdb.sh did not report a URI: ${exports}`)
   return {
     uri,
+    ...(vars.FERRETDB_PID ? { pid: Number(vars.FERRETDB_PID) } : {}),
+    ...(vars.FERRETDB_PG_DB ? { pgDatabase: vars.FERRETDB_PG_DB } : {}),
     stop: () => {
       execFileSync('bash', ['scripts/ferretdb.sh', 'stop'], { env: { ...process.env, ...vars }, stdio: 'inherit' })
     },

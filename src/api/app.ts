@@ -8,6 +8,7 @@ import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
 import configPlugin from './plugins/config.js'
 import docsPlugin from './plugins/docs.js'
+import eventFeedPlugin from './plugins/event-feed.js'
 import eventStorePlugin from './plugins/event-store.js'
 import inputGuardPlugin from './plugins/input-guard.js'
 import notificationsPlugin from './plugins/notifications.js'
@@ -112,6 +113,7 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
     redisPlugin,
     eventStorePlugin,
     notificationsPlugin,
+    eventFeedPlugin,
     usersPlugin,
     tokensPlugin,
     accessPlugin,

@@ -2,6 +2,7 @@ import { createDecoder, createSigner, createVerifier } from 'fast-jwt'
 import { ROLES, type Principal, type Role } from './abilities.js'
 import { AuthenticationError } from './errors.js'
 import type { KeyRing } from './keys.js'
+import { VerifiedTokenCache } from './verified-token-cache.js'
 
 export interface IssuedToken {
   access_token: string
@@ -27,10 +28,21 @@ export interface Tokens {
   verify(token: string): TokenClaims
 }
 
+/** Verified tokens remembered (fast-jwt's default cache size). */
+const VERIFIED_CACHE_SIZE = 1000
+/** Clock skew allowed on `exp` and `nbf`. */
+const CLOCK_TOLERANCE_MS = 5000
+/** How long fast-jwt trusts a verification it cached (its default `cacheTTL`). */
+const VERIFIED_TTL_MS = 600_000
+
 /**
  * RS256 tokens with fast-jwt (the engine of @fastify/jwt), signing and verifying with one
  * library: the key is chosen by `kid` among the trusted keys, the algorithm is fixed and
  * never taken from the token, and one verifier per key is built once (with its cache).
+ * A token seen and accepted before is answered from a cache keyed by its text, before
+ * anything is decoded, within the window fast-jwt's own cache would trust it: until
+ * `exp` (plus the clock tolerance), at most 10 minutes, not before `nbf`. Refusals are
+ * not cached there; they always go through the verifier (which may cache them as before).
  */
 export function createTokens(keyRing: KeyRing, settings: TokenSettings): Tokens {
   const sign = createSigner({
@@ -51,16 +63,20 @@ export function createTokens(keyRing: KeyRing, settings: TokenSettings): Tokens 
         allowedIss: settings.issuer,
         allowedAud: settings.audience,
         requiredClaims: ['sub', 'role', 'iat', 'exp'],
-        clockTolerance: 5000,
+        clockTolerance: CLOCK_TOLERANCE_MS,
         cache: true,
       }),
     ]),
   )
+  const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_CACHE_SIZE)
 
   return {
     issue: ({ sub, role }) => ({ access_token: sign({ sub, role }), token_type: 'Bearer', expires_in: settings.ttlSeconds }),
     verify(token) {
-      let payload: { sub?: unknown; role?: unknown; exp?: unknown }
+      const now = Date.now()
+      const cached = verified.get(token, now)
+      if (cached) return cached
+      let payload: { sub?: unknown; role?: unknown; exp?: unknown; nbf?: unknown }
       try {
         const kid = (decodeHeader(token) as { header?: { kid?: unknown } }).header?.kid
         const verify = typeof kid === 'string' ? verifiers.get(kid) : undefined
@@ -69,11 +85,16 @@ export function createTokens(keyRing: KeyRing, settings: TokenSettings): Tokens 
       } catch (error) {
         throw toAuthenticationError(error)
       }
-      const { sub, role, exp } = payload
+      const { sub, role, exp, nbf } = payload
       if (typeof sub !== 'string' || !isRole(role) || typeof exp !== 'number') {
         throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject, role or expiry')
       }
-      return { sub, role, exp }
+      const claims: TokenClaims = Object.freeze({ sub, role, exp })
+      // The bounds of fast-jwt's own cache entry for this verification (its validators, inclusive).
+      const notBefore = typeof nbf === 'number' ? nbf * 1000 - CLOCK_TOLERANCE_MS : 0
+      const notAfter = Math.min(now + CLOCK_TOLERANCE_MS + VERIFIED_TTL_MS, exp * 1000 + CLOCK_TOLERANCE_MS)
+      verified.set(token, claims, notBefore, notAfter)
+      return claims
     },
   }
 }

@@ -10,6 +10,7 @@ import {
   statusOf,
 } from './generation-plan.js'
 import { type GenerationRecord, type GenerationStore, buildingGeneration, liveGeneration } from './generations.js'
+import type { EventFeed } from './event-feed.js'
 import type { LeaseStore } from './leases.js'
 import { type BatchHandler, type Subscription, startSubscription } from './subscription.js'
 
@@ -39,7 +40,9 @@ export interface ProjectionManagerOptions<Name extends string> {
   retireGraceMs?: number
   leaseTtlMs?: number
   pollMs?: number
-  /** Wakes subscriptions early when events were appended (default: this store's own appends). */
+  /** This process's shared reader of the store; without one, each subscription polls the store itself. */
+  feed?: EventFeed
+  /** Without a feed: wakes subscriptions early when events were appended (default: this store's own appends). */
   wake?: (listener: () => void) => () => void
   /** Also run the live generations (default true; the replay CLI only builds). */
   runLive?: boolean
@@ -126,7 +129,9 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       leases: options.leases,
       holder: options.holder,
       handle: generation.apply,
-      wake: options.wake ?? ((listener) => options.store.onAppended(listener)),
+      ...(options.feed
+        ? { feed: options.feed }
+        : { wake: options.wake ?? ((listener: () => void) => options.store.onAppended(listener)) }),
       ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       onError: (error) => options.onError?.(error, id),

@@ -1,9 +1,10 @@
 import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
+import type { EventFeed } from './event-feed.js'
 import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId } from './leases.js'
 
 /** Events handed to the handler at a time; the lease is renewed and the checkpoint written between them. */
-const CHUNK = 50
+const CHUNK = 100
 
 /** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
 export type BatchHandler = (events: ReadEvent[], lease: HeldLease) => Promise<void>
@@ -13,6 +14,8 @@ export interface SubscriptionOptions {
   name: string
   store: EventStore
   leases: LeaseStore
+  /** This process's shared reader of the store (see `event-feed.ts`); without one, the subscription polls the store itself. */
+  feed?: EventFeed
   handle: BatchHandler
   /** Identifies this process in the lease (default: a random id). */
   holder?: string
@@ -68,16 +71,17 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     if (wake) setImmediate(wake)
   })
 
-  /** Sleeps up to `ms`, ending early on a wake-up or stop. */
-  const pause = (ms: number) =>
+  /** Sleeps up to `ms`, ending early on a wake-up, a stop, or `until` settling. */
+  const pause = (ms: number, until?: Promise<void>) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms)
       function done() {
         clearTimeout(timer)
-        wakeUp = undefined
+        if (wakeUp === done) wakeUp = undefined
         resolve()
       }
       wakeUp = done
+      void until?.then(done)
     })
 
   const advanced = (next: number) => {
@@ -96,9 +100,13 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     }
     while (!state.stopping) {
       await keepLease()
-      const { events } = await options.store.readAll({ after: lease.position, limit: batchSize })
+      const { feed } = options
+      const { events } = feed
+        ? await feed.read(lease.position, batchSize)
+        : await options.store.readAll({ after: lease.position, limit: batchSize })
       if (events.length === 0) {
-        await pause(pollMs)
+        // Sleep until there is more (or a stop, or time to renew the lease).
+        await (feed ? pause(ttlMs / 3, feed.waitBeyond(lease.position, ttlMs / 3)) : pause(pollMs))
         continue
       }
       // Work between two renewals is bounded by one chunk, so a slow store (a long catch-up

@@ -49,8 +49,8 @@ export interface EventStore<E extends NewEvent = DomainEvent> {
   headPosition(): Promise<number>
   /** The commit a command id wrote, as a replayed result, or null. */
   findCommand(commandId: string): Promise<AppendResult<E> | null>
-  /** Calls `listener` with the last position of every commit this process writes; returns an unsubscribe. */
-  onAppended(listener: (position: number) => void): () => void
+  /** Calls `listener` with the events of every commit this process writes, once stored; returns an unsubscribe. */
+  onAppended(listener: (events: ReadEvent<E>[]) => void): () => void
 }
 
 export interface EventStoreOptions {
@@ -74,7 +74,7 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
   const now = options.now ?? (() => new Date())
   const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
   const write = createCommitWriter(log, options.beforeInsert ? { beforeInsert: options.beforeInsert } : {})
-  const listeners = new Set<(position: number) => void>()
+  const listeners = new Set<(events: ReadEvent<E>[]) => void>()
 
   async function append<T extends E>(stream: string, events: readonly T[], opts: AppendOptions): Promise<AppendResult<T>> {
     validate(stream, events, opts)
@@ -106,8 +106,9 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
         reject,
       })
     })
-    if (!replayed) for (const listener of listeners) listener(commit.last_position)
-    return appendResultOf<T>(commit, replayed)
+    const result = appendResultOf<T>(commit, replayed)
+    if (!replayed) for (const listener of listeners) listener(result.events)
+    return result
   }
 
   async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<ReadEvent<E>[]> {
@@ -133,7 +134,7 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
     return commit && appendResultOf<E>(commit, true)
   }
 
-  function onAppended(listener: (position: number) => void): () => void {
+  function onAppended(listener: (events: ReadEvent<E>[]) => void): () => void {
     listeners.add(listener)
     return () => listeners.delete(listener)
   }

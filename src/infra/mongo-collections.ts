@@ -1,4 +1,5 @@
 import {
+  type AnyBulkWriteOperation,
   type Collection,
   type Document,
   type IndexDescription,
@@ -39,4 +40,22 @@ export function isDuplicateKey(error: unknown): boolean {
 /** The collection does not exist (MongoDB error 26, e.g. on drop). */
 export function isNamespaceNotFound(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 26
+}
+
+/**
+ * Statements per bulk write. FerretDB v1.24 holds a PostgreSQL connection for every update
+ * statement of one command until the command ends, so a command with more statements than its
+ * pool (about 50) waits for itself for ever (measured: 45 statements pass, 60 hang).
+ */
+const STATEMENTS_PER_BULK = 25
+
+/** A bulk write sent in commands of at most `STATEMENTS_PER_BULK` statements, one after another (so still in order). */
+export async function bulkWriteInChunks<T extends Document>(
+  collection: Collection<T>,
+  operations: readonly AnyBulkWriteOperation<T>[],
+  options: { ordered: boolean },
+): Promise<void> {
+  for (let i = 0; i < operations.length; i += STATEMENTS_PER_BULK) {
+    await collection.bulkWrite(operations.slice(i, i + STATEMENTS_PER_BULK), options)
+  }
 }

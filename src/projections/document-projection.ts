@@ -13,19 +13,23 @@ export interface DocumentProjection<E extends DomainEvent, View, Doc extends Vie
   collection(readModels: ReadModelStore, generation: number): ReadModelCollection<Doc>
   indexes: IndexSpec[]
   /** The events this read model is built from. */
-  accepts(event: ReadEvent): event is ReadEvent<E>
+  accepts: (event: ReadEvent) => event is ReadEvent<E>
   /** The document an event belongs to. */
-  idOf(event: ReadEvent<E>): string
+  idOf: (event: ReadEvent<E>) => string
   /** The view's fold: returns the same view for an event it has already applied. */
-  apply(view: View | null, event: ReadEvent<E>): View | null
+  apply: (view: View | null, event: ReadEvent<E>) => View | null
   /** The stored document: the view plus `_id`, the guard (`last_position`), the sort key and what queries filter on. */
-  toDocument(view: View, base: PlacedDocument): Doc
+  toDocument: (view: View, base: PlacedDocument) => Doc
 }
 
+/** Documents the writer keeps after writing them, while it holds the lease (no one else writes then). */
+const WRITER_CACHE_SIZE = 20_000
+
 /**
- * The projection of a `DocumentProjection`: for each accepted event, read the document
- * (once per batch), apply the event, and write it with a guarded replace, so a replayed
- * event changes nothing.
+ * The projection of a `DocumentProjection`, a batch at a time: read the documents the batch
+ * changes (unless this writer has them already, or the batch creates them), fold every event
+ * in, and write each changed document once — one bulk write, new documents inserted, the
+ * others replaced with a guard, so a replayed event changes nothing.
  */
 export function documentProjection<E extends DomainEvent, View, Doc extends View & PlacedDocument>(
   spec: DocumentProjection<E, View, Doc>,
@@ -34,28 +38,64 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
     name: spec.name,
     generation(readModels, generation) {
       const documents = spec.collection(readModels, generation)
+      const written = writerCache<Doc>()
       return {
         ensureIndexes: () => documents.ensureIndexes(spec.indexes),
         async apply(events, lease) {
-          // Several events of one document in a batch: read it once, write after each event.
-          const seen = new Map<string, Doc | null>()
-          for (const event of events) {
-            if (!spec.accepts(event)) continue
-            assertHeld(lease)
+          const accepted = events.filter(spec.accepts)
+          if (accepted.length === 0) return
+          assertHeld(lease)
+          const known = written.forLease(lease.token)
+          const changed = new Map<string, Doc>()
+          const fresh = new Set<string>()
+          // A document created in this batch (its version 1 is here) is not stored yet: no read.
+          const created = new Set(accepted.filter((e) => e.version === 1).map(spec.idOf))
+          const missing = [...new Set(accepted.map(spec.idOf))].filter((id) => !created.has(id) && !known.has(id))
+          for (const doc of await documents.getMany(missing)) known.set(doc._id, doc)
+          for (const event of accepted) {
             const id = spec.idOf(event)
-            const current = seen.has(id) ? (seen.get(id) ?? null) : await documents.get(id)
+            const current = changed.get(id) ?? known.get(id) ?? null
             const next = spec.apply(current, event)
             if (!next || next === current) continue
-            const doc = spec.toDocument(next, {
-              _id: id,
-              last_position: event.position,
-              created_position: current?.created_position ?? event.position,
-            })
-            await documents.putGuarded(doc)
-            seen.set(id, doc)
+            if (!current && event.version === 1) fresh.add(id)
+            changed.set(
+              id,
+              spec.toDocument(next, {
+                _id: id,
+                last_position: event.position,
+                created_position: current?.created_position ?? event.position,
+              }),
+            )
           }
+          if (changed.size === 0) return
+          assertHeld(lease)
+          await documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id))
+          for (const doc of changed.values()) known.set(doc._id, doc)
         },
         drop: () => documents.drop(),
+      }
+    },
+  }
+}
+
+/** The documents one lease holder has written, forgotten when the lease changes hands (bounded, oldest dropped first). */
+function writerCache<Doc>() {
+  let token = -1
+  const docs = new Map<string, Doc>()
+  return {
+    forLease(leaseToken: number) {
+      if (leaseToken !== token) {
+        docs.clear()
+        token = leaseToken
+      }
+      return {
+        has: (id: string) => docs.has(id),
+        get: (id: string) => docs.get(id),
+        set(id: string, doc: Doc) {
+          docs.delete(id)
+          docs.set(id, doc)
+          if (docs.size > WRITER_CACHE_SIZE) docs.delete(docs.keys().next().value as string)
+        },
       }
     },
   }

@@ -2,7 +2,15 @@ import { guard } from '@ucast/mongo2js'
 import { deepFreeze } from '../shared/freeze.js'
 import { lowerBound } from '../shared/lower-bound.js'
 import { withChanges } from '../shared/objects.js'
-import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
+import type {
+  Filter,
+  Increment,
+  IndexSpec,
+  ListOptions,
+  ReadModelCollection,
+  ReadModelDocument,
+  ReadModelStore,
+} from './read-model.js'
 
 /**
  * Read models in memory. Each collection is kept ordered by its sort field, so a page
@@ -33,6 +41,18 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
 
   get(id: string): Promise<T | null> {
     return Promise.resolve(this.byId.get(id) ?? null)
+  }
+
+  getMany(ids: readonly string[]): Promise<T[]> {
+    return Promise.resolve(ids.flatMap((id) => this.byId.get(id) ?? []))
+  }
+
+  async putManyGuarded(docs: readonly T[], isNew: (doc: T) => boolean = () => false): Promise<void> {
+    for (const doc of docs) if (isNew(doc) || this.byId.has(doc._id)) await this.putGuarded(doc)
+  }
+
+  async incManyGuarded(increments: readonly Increment<T>[]): Promise<void> {
+    for (const { id, position, inc, init } of increments) await this.incGuarded(id, position, inc, init)
   }
 
   list(filters: readonly Filter[], options: ListOptions): Promise<T[]> {

@@ -1,10 +1,23 @@
-import type { Db } from 'mongodb'
-import { ensureIndexes, isDuplicateKey, isNamespaceNotFound } from '../infra/mongo-collections.js'
-import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
+import { type AnyBulkWriteOperation, type Db, MongoBulkWriteError } from 'mongodb'
+import { bulkWriteInChunks, ensureIndexes, isDuplicateKey, isNamespaceNotFound } from '../infra/mongo-collections.js'
+import { mapLimited } from '../shared/map-limited.js'
+import type {
+  Filter,
+  Increment,
+  IndexSpec,
+  ListOptions,
+  ReadModelCollection,
+  ReadModelDocument,
+  ReadModelStore,
+} from './read-model.js'
+
+const LOOKUPS_IN_FLIGHT = 8
 
 /**
  * Read models in MongoDB collections. Each guarded write is one single-document update
  * whose filter carries the guard (`last_position < p`): applied once, a no-op on replay.
+ * Batches go in one bulk write; documents known to be new are inserted (an insert is
+ * checked by the unique `_id` index alone — on FerretDB an update filters the collection).
  */
 export class MongoReadModelStore implements ReadModelStore {
   constructor(private readonly db: Db) {}
@@ -15,6 +28,9 @@ export class MongoReadModelStore implements ReadModelStore {
 }
 
 class MongoCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
+  /** Rows this object has seen exist: `incManyGuarded` need not create them again. */
+  private readonly existing = new Set<string>()
+
   constructor(
     private readonly db: Db,
     private readonly name: string,
@@ -26,6 +42,15 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
 
   async get(id: string): Promise<T | null> {
     return (await this.collection.findOne({ _id: id })) as T | null
+  }
+
+  /**
+   * One equality lookup per id, a few at a time: `$in` is not pushed down by FerretDB (it would
+   * decode the collection), and a flood of parallel queries can exhaust its PostgreSQL pool.
+   */
+  async getMany(ids: readonly string[]): Promise<T[]> {
+    const found: (T | null)[] = await mapLimited(ids, LOOKUPS_IN_FLIGHT, (id) => this.get(id))
+    return found.filter((doc) => doc !== null)
   }
 
   async list(filters: readonly Filter[], options: ListOptions): Promise<T[]> {
@@ -67,11 +92,65 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     })
   }
 
+  async putManyGuarded(docs: readonly T[], isNew: (doc: T) => boolean = () => false): Promise<void> {
+    const replays = new Set(await this.insertNew(docs.filter(isNew)))
+    // Replaced with the guard and no upsert: these exist, so a guard that does not match is a
+    // replay and nothing else (an upsert would turn it into a duplicate key).
+    const updates = docs.filter((doc) => !isNew(doc) || replays.has(doc._id))
+    await bulkWriteInChunks(
+      this.collection,
+      updates.map((doc) => ({
+        replaceOne: { filter: { _id: doc._id, last_position: { $lt: doc.last_position } }, replacement: doc },
+      })),
+      { ordered: true },
+    )
+  }
+
+  async incManyGuarded(increments: readonly Increment<T>[]): Promise<void> {
+    if (increments.length === 0) return
+    // One ordered bulk write: rows not known to exist are created first at position 0 (an
+    // upsert that only sets on insert: never a duplicate key), then every guarded increment
+    // in position order, none of them an upsert.
+    const rows = new Map(increments.filter(({ id }) => !this.existing.has(id)).map((i) => [i.id, i]))
+    const operations: AnyBulkWriteOperation<ReadModelDocument>[] = [
+      ...[...rows.values()].map(({ id, inc, init }) => ({
+        updateOne: {
+          filter: { _id: id },
+          update: { $setOnInsert: { ...init, ...Object.fromEntries(Object.keys(inc).map((f) => [f, 0])), last_position: 0 } },
+          upsert: true,
+        },
+      })),
+      ...increments.map(({ id, position, inc }) => ({
+        updateOne: {
+          filter: { _id: id, last_position: { $lt: position } },
+          update: { $inc: inc, $set: { last_position: position } },
+        },
+      })),
+    ]
+    await bulkWriteInChunks(this.collection, operations, { ordered: true })
+    for (const id of rows.keys()) this.existing.add(id)
+  }
+
+  /** Inserts the documents; returns the ids of those that already existed. */
+  private async insertNew(docs: readonly T[]): Promise<string[]> {
+    if (docs.length === 0) return []
+    try {
+      await this.collection.insertMany([...docs], { ordered: false })
+      return []
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error
+      const writeErrors = [error.writeErrors].flat()
+      if (writeErrors.some((e) => e.code !== 11000)) throw error
+      return writeErrors.map((e) => docs[e.index]?._id ?? '')
+    }
+  }
+
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     await ensureIndexes(this.collection, indexes)
   }
 
   async drop(): Promise<void> {
+    this.existing.clear()
     await this.collection.drop().catch((error: unknown) => {
       if (!isNamespaceNotFound(error)) throw error
     })

@@ -3,7 +3,7 @@ import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
 import { assertHeld } from '../consumers/leases.js'
 import type { ProjectionDefinition } from './projection.js'
-import type { ReadModelCollection, ReadModelStore } from './read-model.js'
+import type { Increment, ReadModelCollection, ReadModelStore } from './read-model.js'
 
 /** Buckets are UTC quarter-hours, so every time zone's hours, days and months (even +05:45) are exact sums of them. */
 export const BUCKET_MS = 15 * 60 * 1000
@@ -47,32 +47,29 @@ export const summariesProjection: ProjectionDefinition = {
   generation(readModels, generation, store) {
     const rows = summariesCollection(readModels, generation)
 
-    const add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) =>
-      rows.incGuarded(`${bucket}|${salesRep}|${sku}`, position, counters, { bucket, sales_rep: salesRep, sku, ...zeroCounters() })
+    type Add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) => void
 
-    async function created(order: OrderCreated, at: string, position: number) {
+    function created(add: Add, order: OrderCreated, at: string, position: number) {
       const bucket = bucketOf(at)
       const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
-      await add(bucket, order.sales_rep, ALL_SKUS, position, {
+      add(bucket, order.sales_rep, ALL_SKUS, position, {
         order_count: 1,
         items_sold: itemsSold,
         subtotal: order.subtotal,
         tax_amount: order.tax_amount,
         total_amount: order.total_amount,
       })
-      for (const [sku, line] of linesBySku(order)) {
-        await add(bucket, order.sales_rep, sku, position, { order_count: 1, ...line })
-      }
+      for (const [sku, line] of linesBySku(order)) add(bucket, order.sales_rep, sku, position, { order_count: 1, ...line })
     }
 
-    async function cancelled(event: ReadEvent<OrderEvent>) {
+    async function cancelled(add: Add, event: ReadEvent<OrderEvent>) {
       const creation = await orderCreation(store, event)
       if (!creation) return
       const { order, at } = creation
       const bucket = bucketOf(at)
-      await add(bucket, order.sales_rep, ALL_SKUS, event.position, { cancelled_count: 1, cancelled_amount: order.total_amount })
+      add(bucket, order.sales_rep, ALL_SKUS, event.position, { cancelled_count: 1, cancelled_amount: order.total_amount })
       for (const [sku, line] of linesBySku(order)) {
-        await add(bucket, order.sales_rep, sku, event.position, { cancelled_count: 1, cancelled_amount: line.total_amount })
+        add(bucket, order.sales_rep, sku, event.position, { cancelled_count: 1, cancelled_amount: line.total_amount })
       }
     }
 
@@ -82,12 +79,24 @@ export const summariesProjection: ProjectionDefinition = {
           { name: 'by_bucket', key: { bucket: 1 } },
           { name: 'by_sku_bucket', key: { sku: 1, bucket: 1 } },
         ]),
+      // Every row change of the batch, in position order, in one bulk write.
       async apply(events, lease) {
-        for (const event of events) {
-          assertHeld(lease)
-          if (event.type === 'order.created') await created(event.data, event.metadata.timestamp, event.position)
-          else if (event.type === 'order.cancelled') await cancelled(event)
+        const increments: Increment<SummaryRow>[] = []
+        const add: Add = (bucket, salesRep, sku, position, inc) => {
+          increments.push({
+            id: `${bucket}|${salesRep}|${sku}`,
+            position,
+            inc,
+            init: { bucket, sales_rep: salesRep, sku, ...zeroCounters() },
+          })
         }
+        for (const event of events) {
+          if (event.type === 'order.created') created(add, event.data, event.metadata.timestamp, event.position)
+          else if (event.type === 'order.cancelled') await cancelled(add, event)
+        }
+        if (increments.length === 0) return
+        assertHeld(lease)
+        await rows.incManyGuarded(increments)
       },
       drop: () => rows.drop(),
     }

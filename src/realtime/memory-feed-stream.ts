@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { lowerBound } from '../shared/lower-bound.js'
 import type { FeedEntry, FeedStream } from './feed-stream.js'
 
-/** The feed stream in memory (embedded mode): same semantics as the Redis stream, one process. */
+/**
+ * The feed stream in memory (embedded mode): same semantics as the Redis stream, one process.
+ * Kept entries are `entries[start..]`. Trimming clears the slots it drops (nothing stays
+ * reachable) and only moves `start`; the cleared prefix is cut off in one copy once it is
+ * as long as what is kept, so an append costs O(1) amortised even at MAXLEN 100 000.
+ */
 export class MemoryFeedStream implements FeedStream {
-  private entries: FeedEntry[] = []
+  private entries: (FeedEntry | undefined)[] = []
+  private start = 0
   private readonly epochId = randomUUID()
   private epochSeen = false
   private waiters = new Set<() => void>()
@@ -20,7 +26,8 @@ export class MemoryFeedStream implements FeedStream {
       if (entry.position <= (this.entries.at(-1)?.position ?? 0)) continue
       this.entries.push(entry)
     }
-    if (this.entries.length > maxLength) this.entries = this.entries.slice(-maxLength)
+    const excess = this.entries.length - this.start - maxLength
+    if (maxLength >= 1 && excess > 0) this.trim(excess) // (a MAXLEN below 1 keeps everything, as it always has)
     for (const wake of this.waiters) wake()
     return Promise.resolve()
   }
@@ -41,7 +48,7 @@ export class MemoryFeedStream implements FeedStream {
   }
 
   range(after: number, count: number): Promise<FeedEntry[] | 'trimmed'> {
-    const first = this.entries[0]?.position
+    const first = this.entries[this.start]?.position
     if (first !== undefined && first > after + 1) return Promise.resolve('trimmed')
     return Promise.resolve(this.after(after, count))
   }
@@ -56,7 +63,18 @@ export class MemoryFeedStream implements FeedStream {
   }
 
   private after(after: number, count: number): FeedEntry[] {
-    const first = lowerBound(this.entries, (entry) => entry.position > after)
-    return this.entries.slice(first, first + count)
+    const first = lowerBound(this.entries, (entry) => (entry?.position ?? 0) > after, this.start)
+    return this.entries.slice(first, first + count) as FeedEntry[] // every slot from `start` on holds an entry
+  }
+
+  /** Drops the `count` oldest kept entries. */
+  private trim(count: number): void {
+    const end = this.start + count
+    this.entries.fill(undefined, this.start, end)
+    this.start = end
+    if (this.start >= this.entries.length - this.start) {
+      this.entries = this.entries.slice(this.start)
+      this.start = 0
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { EventFeed } from '../consumers/event-feed.js'
 import type { LeaseStore } from '../consumers/leases.js'
 import { type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
 import type { StoredEvent } from '../events/envelope.js'
@@ -15,8 +16,8 @@ export interface StartRelayOptions extends RelayOptions {
   leases: LeaseStore
   /** This process in lease records (see `holderId`). */
   holder: string
-  /** Wakes the relay early when events were appended (on any instance). */
-  wake: (listener: () => void) => () => void
+  /** This process's shared reader of the event store. */
+  feed: EventFeed
   onError: (error: unknown) => void
 }
 
@@ -28,8 +29,7 @@ export function startRelay(options: StartRelayOptions): Subscription {
     leases: options.leases,
     holder: options.holder,
     handle: relayHandler(options),
-    wake: options.wake,
-    pollMs: 250,
+    feed: options.feed,
     onError: options.onError,
   })
 }

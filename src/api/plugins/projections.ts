@@ -35,7 +35,7 @@ export default fp(
       generations,
       projections: managedProjections(readModels, app.eventStore),
       holder: holderId(app.config.instanceId, 'projections'),
-      wake: (listener) => app.onEventsAppended(listener),
+      feed: app.eventFeed,
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
       },
@@ -71,5 +71,5 @@ export default fp(
       await manager.stop()
     })
   },
-  { name: 'projections', dependencies: ['event-store', 'storage', 'readiness', 'notifications'] },
+  { name: 'projections', dependencies: ['event-store', 'storage', 'readiness', 'event-feed'] },
 )

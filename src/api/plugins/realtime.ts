@@ -45,7 +45,7 @@ export default fp(
       maxLength: redisStreamMaxLength,
       leases: app.storage.leases,
       holder: holderId(app.config.instanceId, 'relay'),
-      wake: (listener) => app.onEventsAppended(listener),
+      feed: app.eventFeed,
       onError: (error) => {
         app.log.warn({ err: error }, 'relay: cannot write to the event stream yet; will retry from its checkpoint')
       },
@@ -71,5 +71,5 @@ export default fp(
       await hub.stop()
     })
   },
-  { name: 'realtime', dependencies: ['event-store', 'storage', 'redis', 'notifications'] },
+  { name: 'realtime', dependencies: ['event-store', 'storage', 'redis', 'event-feed'] },
 )

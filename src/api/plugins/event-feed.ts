@@ -1,0 +1,33 @@
+import fp from 'fastify-plugin'
+import { type EventFeed, startEventFeed } from '../../consumers/event-feed.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's one reader of the event store, shared by the projections and the relay. */
+    eventFeed: EventFeed
+  }
+}
+
+/** The shared event feed: this process's commits at once, other instances' when notified or polled. */
+export default fp(
+  async (app) => {
+    const feed = startEventFeed({
+      store: app.eventStore,
+      // Our own appends reach the feed directly; a notification only matters beyond what it knows.
+      wake: (listener) =>
+        app.onEventsAppended((position) => {
+          setImmediate(() => {
+            if (position > feed.head) listener()
+          })
+        }),
+      onError: (error) => {
+        app.log.warn({ err: error }, 'event feed: cannot read the event store; retrying')
+      },
+    })
+    app.decorate('eventFeed', feed)
+    app.addHook('onClose', async () => {
+      feed.stop()
+    })
+  },
+  { name: 'event-feed', dependencies: ['event-store', 'notifications'] },
+)

@@ -1,0 +1,176 @@
+import type { ReadEvent } from '../events/envelope.js'
+import type { EventStore, ReadAllResult } from '../events/event-store.js'
+import { lowerBound } from '../shared/lower-bound.js'
+
+export interface EventFeedOptions {
+  store: EventStore
+  /** Registers a wake-up for events appended anywhere (another instance's notification); returns an unsubscribe. */
+  wake?: (listener: () => void) => () => void
+  /** Recent events kept in memory for consumers that are caught up (default 10 000). */
+  windowSize?: number
+  /** Polls the store at once when woken, else every `minPollMs` … `maxPollMs`, backing off while idle. */
+  minPollMs?: number
+  maxPollMs?: number
+  onError?: (error: unknown) => void
+}
+
+export interface EventFeed {
+  /** Events after `after` in position order: from memory when it holds them, else from the store. */
+  read(after: number, limit: number): Promise<ReadAllResult>
+  /** Resolves once an event after `position` is known here, or after `ms`. */
+  waitBeyond(position: number, ms: number): Promise<void>
+  /** The last position this process knows to be stored, with nothing missing before it. */
+  readonly head: number
+  /** Makes the feed look for new events now (e.g. another instance said it appended). */
+  poke(): void
+  stop(): void
+}
+
+/**
+ * The one reader of the event store per process, shared by every consumer (projections, the
+ * relay): it keeps the newest events in memory, taking this process's own commits as they are
+ * stored and reading the store only for what other instances wrote — when woken by their
+ * notification, or on a poll that backs off while nothing happens. A consumer that has fallen
+ * further behind than the window reads the store directly. Positions are gap-free, so the
+ * window only ever grows at its end: an event arriving beyond a gap waits until the store
+ * has been read up to it.
+ */
+export function startEventFeed(options: EventFeedOptions): EventFeed {
+  const { store } = options
+  const windowSize = options.windowSize ?? 10_000
+  const minPollMs = options.minPollMs ?? 100
+  const maxPollMs = options.maxPollMs ?? 2000
+
+  /** Contiguous events ending at `head`. */
+  let window: ReadEvent[] = []
+  let head = 0
+  /** This process's commits that arrived beyond a gap, by first position. */
+  const ahead = new Map<number, ReadEvent[]>()
+  const waiters = new Set<{ position: number; done: () => void }>()
+  let stopped = false
+  let started = false
+  let polling: Promise<void> | undefined
+  let again = false
+  let pollMs = minPollMs
+  let timer: NodeJS.Timeout | undefined
+
+  function extend(events: readonly ReadEvent[]): void {
+    for (const event of events) {
+      if (event.position !== head + 1) continue
+      window.push(event)
+      head = event.position
+    }
+    for (const [position, commit] of ahead) {
+      if (position === head + 1) {
+        ahead.delete(position)
+        extend(commit)
+        return
+      }
+      if (position <= head) ahead.delete(position)
+    }
+    if (window.length > windowSize * 2) window = window.slice(-windowSize)
+    for (const waiter of waiters) if (head > waiter.position) waiter.done()
+  }
+
+  const unsubscribeLocal = store.onAppended((events) => {
+    const first = events[0]
+    if (!started || !first) return
+    if (first.position === head + 1) extend(events)
+    else if (first.position > head + 1) {
+      ahead.set(first.position, events)
+      poke() // another instance wrote the positions in between
+    }
+  })
+  const unsubscribeWake = options.wake?.(() => {
+    poke()
+  })
+
+  /** Reads the store from `head` until it has nothing more; one read at a time. */
+  function poll(): Promise<void> {
+    if (polling) {
+      again = true
+      return polling
+    }
+    polling = (async () => {
+      do {
+        again = false
+        try {
+          if (!started) {
+            head = await store.headPosition()
+            started = true
+            again = true
+            continue
+          }
+          let found = 0
+          for (;;) {
+            const { events } = await store.readAll({ after: head, limit: 500 })
+            extend(events)
+            found += events.length
+            if (events.length < 500) break
+          }
+          // Back off while the store has nothing this process did not already know.
+          pollMs = found > 0 ? minPollMs : Math.min(maxPollMs, pollMs * 2)
+        } catch (error) {
+          options.onError?.(error)
+          pollMs = maxPollMs
+        }
+      } while (again && !stopped)
+      polling = undefined
+      schedule()
+    })()
+    return polling
+  }
+
+  /** The next poll, only while a consumer waits for events beyond the head. */
+  function schedule(): void {
+    clearTimeout(timer)
+    if (stopped || waiters.size === 0) return
+    timer = setTimeout(() => void poll(), pollMs)
+  }
+
+  function poke(): void {
+    pollMs = minPollMs
+    if (!stopped) void poll()
+  }
+
+  return {
+    get head() {
+      return head
+    },
+    async read(after, limit) {
+      if (!started) await poll()
+      if (after >= head) return { events: [], position: after }
+      const first = window[0]
+      if (first && after >= first.position - 1) {
+        const from = lowerBound(window, (event) => event.position > after)
+        const events = window.slice(from, from + limit)
+        return { events, position: events.at(-1)?.position ?? after }
+      }
+      return store.readAll({ after, limit })
+    },
+    waitBeyond(position, ms) {
+      if (head > position && started) return Promise.resolve()
+      return new Promise((resolve) => {
+        const waiter = {
+          position,
+          done: () => {
+            clearTimeout(timeout)
+            waiters.delete(waiter)
+            resolve()
+          },
+        }
+        const timeout = setTimeout(waiter.done, ms)
+        waiters.add(waiter)
+        if (!polling) schedule()
+      })
+    },
+    poke,
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+      unsubscribeLocal()
+      unsubscribeWake?.()
+      for (const waiter of waiters) waiter.done()
+    },
+  }
+}
