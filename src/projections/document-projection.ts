@@ -1,4 +1,4 @@
-import { assertHeld } from '../consumers/leases.js'
+import { type HeldLease, assertHeld } from '../consumers/leases.js'
 import type { DomainEvent } from '../events/catalog.js'
 import type { ReadEvent } from '../events/envelope.js'
 import type { ProjectionDefinition, ProjectionName } from './projection.js'
@@ -20,6 +20,15 @@ export interface DocumentProjection<E extends DomainEvent, View, Doc extends Vie
   apply: (view: View | null, event: ReadEvent<E>) => View | null
   /** The stored document: the view plus `_id`, the guard (`last_position`), the sort key and what queries filter on. */
   toDocument: (view: View, base: PlacedDocument) => Doc
+  /** A second read model kept from the same documents (e.g. list pages), written after them. */
+  companion?: (readModels: ReadModelStore, generation: number) => Companion<Doc>
+}
+
+/** What a companion read model does with each batch's changed documents. */
+export interface Companion<Doc> {
+  ensureIndexes(): Promise<void>
+  write(changed: readonly Doc[], lease: HeldLease): Promise<void>
+  drop(): Promise<void>
 }
 
 /** Documents the writer keeps after writing them, while it holds the lease (no one else writes then). */
@@ -38,9 +47,13 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
     name: spec.name,
     generation(readModels, generation) {
       const documents = spec.collection(readModels, generation)
+      const companion = spec.companion?.(readModels, generation)
       const written = writerCache<Doc>()
       return {
-        ensureIndexes: () => documents.ensureIndexes(spec.indexes),
+        async ensureIndexes() {
+          await documents.ensureIndexes(spec.indexes)
+          await companion?.ensureIndexes()
+        },
         async apply(events, lease) {
           const accepted = events.filter(spec.accepts)
           if (accepted.length === 0) return
@@ -71,15 +84,19 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
           assertHeld(lease)
           await documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id))
           for (const doc of changed.values()) known.set(doc._id, doc)
+          await companion?.write([...changed.values()], lease)
         },
-        drop: () => documents.drop(),
+        async drop() {
+          await documents.drop()
+          await companion?.drop()
+        },
       }
     },
   }
 }
 
 /** The documents one lease holder has written, forgotten when the lease changes hands (bounded, oldest dropped first). */
-function writerCache<Doc>() {
+export function writerCache<Doc>(size = WRITER_CACHE_SIZE) {
   let token = -1
   const docs = new Map<string, Doc>()
   return {
@@ -94,7 +111,7 @@ function writerCache<Doc>() {
         set(id: string, doc: Doc) {
           docs.delete(id)
           docs.set(id, doc)
-          if (docs.size > WRITER_CACHE_SIZE) docs.delete(docs.keys().next().value as string)
+          if (docs.size > size) docs.delete(docs.keys().next().value as string)
         },
       }
     },

@@ -56,7 +56,7 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   async list(filters: readonly Filter[], options: ListOptions): Promise<T[]> {
     const all = [...filters]
     if (options.after !== undefined) all.push({ [options.sort]: { [options.descending ? '$lt' : '$gt']: options.after } })
-    const query = all.length === 0 ? {} : all.length === 1 ? all[0] : { $and: all }
+    const query = merged(all)
     const direction = options.descending ? -1 : 1
     const found = await this.collection
       .find(query as never)
@@ -168,4 +168,21 @@ async function guarded(write: () => Promise<boolean>): Promise<boolean> {
     if (isDuplicateKey(error)) return false
     throw error
   }
+}
+
+/**
+ * The filters as one query document with their conditions side by side (`$and` only where
+ * two constrain the same field): FerretDB pushes top-level equalities down to PostgreSQL,
+ * but nothing under `$and`.
+ */
+function merged(filters: readonly Filter[]): Filter {
+  const query: Filter = {}
+  const clashes: Filter[] = []
+  for (const filter of filters) {
+    for (const [field, condition] of Object.entries(filter)) {
+      if (field in query || field.startsWith('$')) clashes.push({ [field]: condition })
+      else query[field] = condition
+    }
+  }
+  return clashes.length === 0 ? query : { ...query, $and: clashes }
 }

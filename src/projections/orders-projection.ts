@@ -2,6 +2,7 @@ import type { OrderEvent } from '../events/catalog.js'
 import { isOrderEvent } from '../events/envelope.js'
 import { withChanges } from '../shared/objects.js'
 import { documentProjection } from './document-projection.js'
+import { orderPages } from './order-pages.js'
 import { type OrderView, orderView } from './order-view.js'
 import type { ReadModelCollection, ReadModelStore } from './read-model.js'
 
@@ -9,27 +10,34 @@ import type { ReadModelCollection, ReadModelStore } from './read-model.js'
 export type OrderReadModel = OrderView & {
   _id: string
   last_position: number
-  /** Global position of `order.created`: the stable, unique "newest first" sort key and cursor. */
+  /** Global position of `order.created`. */
   created_position: number
+  /** The order number (`ORD-00042` → 42): lists are newest first by it, and it is their cursor. */
+  number: number
   skus: string[]
 }
 
-export const ordersCollection = (readModels: ReadModelStore, generation: number): ReadModelCollection<OrderReadModel> =>
-  readModels.collection<OrderReadModel>(`orders_v${generation}`, 'created_position')
+/** `ORD-00042` → 42. */
+export const orderNumberOf = (orderId: string): number => Number(orderId.slice('ORD-'.length))
 
-/** The `orders` read model (list + detail), one document per order. */
+export const ordersCollection = (readModels: ReadModelStore, generation: number): ReadModelCollection<OrderReadModel> =>
+  readModels.collection<OrderReadModel>(`orders_v${generation}`, 'number')
+
+/** The `orders` read model (details, filtered lists), one document per order, and its list pages. */
 export const ordersProjection = documentProjection<OrderEvent, OrderView, OrderReadModel>({
   name: 'orders',
   collection: ordersCollection,
   indexes: [
-    { name: 'newest_first', key: { created_position: -1 }, unique: true },
-    { name: 'by_rep', key: { sales_rep: 1, created_position: -1 } },
-    { name: 'by_status', key: { status: 1, created_position: -1 } },
-    { name: 'by_sku', key: { skus: 1, created_position: -1 } },
+    { name: 'newest_first', key: { number: -1 }, unique: true },
+    { name: 'by_rep', key: { sales_rep: 1, number: -1 } },
+    { name: 'by_status', key: { status: 1, number: -1 } },
+    { name: 'by_sku', key: { skus: 1, number: -1 } },
     { name: 'by_created_at', key: { created_at: -1 } },
   ],
   accepts: isOrderEvent,
   idOf: (event) => event.data.order_id,
   apply: orderView.evolve,
-  toDocument: (view, base) => withChanges(view, { ...base, skus: [...new Set(view.items.map((item) => item.sku))] }),
+  toDocument: (view, base) =>
+    withChanges(view, { ...base, number: orderNumberOf(view.order_id), skus: [...new Set(view.items.map((item) => item.sku))] }),
+  companion: orderPages,
 })

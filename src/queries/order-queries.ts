@@ -4,10 +4,11 @@ import { aggregateStream } from '../events/aggregate-stream.js'
 import type { OrderStatus } from '../events/catalog.js'
 import type { EventStore } from '../events/event-store.js'
 import { type OrderView, orderView } from '../projections/order-view.js'
+import { type OrderPage, readOrderPages } from '../projections/order-pages.js'
 import type { OrderReadModel } from '../projections/orders-projection.js'
 import type { Filter, ReadModelCollection } from '../projections/read-model.js'
 import { NotFoundError } from '../shared/errors.js'
-import { type Page, newestFirst } from './paging.js'
+import { type Page, cursorPosition, newestFirst, pageOf } from './paging.js'
 import { orderStream } from '../events/streams.js'
 
 export interface OrderListFilter {
@@ -38,7 +39,16 @@ const notFound = (id: string) => new NotFoundError('ORDER.NOT_FOUND', `No order 
  * CASL abilities, whose conditions become part of the query (a sales rep's list is
  * filtered to its own orders by the database, not afterwards).
  */
-export function createOrderQueries(deps: { orders: () => ReadModelCollection<OrderReadModel>; store: EventStore }) {
+export function createOrderQueries(deps: {
+  orders: () => ReadModelCollection<OrderReadModel>
+  pages: () => ReadModelCollection<OrderPage>
+  store: EventStore
+}) {
+  /**
+   * Newest first by order number. A list narrowed by an equality (a sales rep's own orders,
+   * a status, a SKU) asks the orders collection, which finds those by index; any other list
+   * walks the list pages, keeping what falls in the time range.
+   */
   async function list(
     ability: AppAbility,
     filter: OrderListFilter,
@@ -46,19 +56,20 @@ export function createOrderQueries(deps: { orders: () => ReadModelCollection<Ord
   ): Promise<Page<OrderReadModel>> {
     const access = accessFilter(ability, 'read', 'Order')
     if (access === null) throw new ForbiddenError('Your role may not read orders')
-    const filters: Filter[] = [access]
-    if (filter.status) filters.push({ status: filter.status })
-    if (filter.sales_rep) filters.push({ sales_rep: filter.sales_rep.toLowerCase() })
-    if (filter.sku) filters.push({ skus: filter.sku })
-    if (filter.from !== undefined || filter.to !== undefined) {
-      filters.push({
-        created_at: {
-          ...(filter.from === undefined ? {} : { $gte: filter.from }),
-          ...(filter.to === undefined ? {} : { $lt: filter.to }),
-        },
-      })
+    const equalities: Filter[] = [access, ...equalitiesOf(filter)].filter((f) => Object.keys(f).length > 0)
+    const inRange = (order: OrderReadModel) =>
+      (filter.from === undefined || order.created_at >= filter.from) && (filter.to === undefined || order.created_at < filter.to)
+    if (equalities.length > 0) {
+      const range = filter.from === undefined && filter.to === undefined ? [] : [{ created_at: rangeOf(filter) }]
+      return newestFirst(deps.orders(), 'number', [...equalities, ...range], page)
     }
-    return newestFirst(deps.orders(), filters, page)
+    const before = cursorPosition(page.cursor)
+    const found = await readOrderPages(deps.pages(), {
+      ...(before === undefined ? {} : { before }),
+      limit: page.limit + 1,
+      keep: inRange,
+    })
+    return pageOf(found, page.limit, (order) => order.number)
   }
 
   async function get(ability: AppAbility, id: string): Promise<OrderReadModel> {
@@ -90,4 +101,16 @@ export function createOrderQueries(deps: { orders: () => ReadModelCollection<Ord
   }
 
   return { list, get, asOf, history }
+}
+
+function equalitiesOf(filter: OrderListFilter): Filter[] {
+  return [
+    ...(filter.status ? [{ status: filter.status }] : []),
+    ...(filter.sales_rep ? [{ sales_rep: filter.sales_rep.toLowerCase() }] : []),
+    ...(filter.sku ? [{ skus: filter.sku }] : []),
+  ]
+}
+
+function rangeOf(filter: OrderListFilter): Record<string, string> {
+  return { ...(filter.from === undefined ? {} : { $gte: filter.from }), ...(filter.to === undefined ? {} : { $lt: filter.to }) }
 }

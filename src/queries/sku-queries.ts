@@ -9,7 +9,7 @@ export type SkuQueries = ReturnType<typeof createSkuQueries>
 export function createSkuQueries(deps: { skus: () => ReadModelCollection<SkuReadModel> }) {
   async function list(filter: { active?: boolean }, page: { limit: number; cursor?: string }): Promise<Page<SkuReadModel>> {
     const filters: Filter[] = filter.active === undefined ? [] : [{ active: filter.active }]
-    return newestFirst(deps.skus(), filters, page)
+    return newestFirst(deps.skus(), 'created_position', filters, page)
   }
 
   async function get(sku: string): Promise<SkuReadModel> {

@@ -37,7 +37,7 @@ describe.skipIf(skipWithoutMongo)('npm run replay', () => {
       25,
     )
     const rebuilt = await ordersCollection(app.readModels, 2).list([], {
-      sort: 'created_position',
+      sort: 'number',
       descending: false,
       limit: 100,
     })

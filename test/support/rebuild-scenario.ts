@@ -88,7 +88,7 @@ export async function rebuildWhileBusy(
   const head = await app.eventStore.headPosition()
   await app.projections.waitFor('orders', head, 10_000)
   const rebuilt = await ordersCollection(app.readModels, generation).list([], {
-    sort: 'created_position',
+    sort: 'number',
     descending: false,
     limit: 1e9,
   })
@@ -97,7 +97,9 @@ export async function rebuildWhileBusy(
   const expected = await Promise.all(
     ids.map(async (id) => (await aggregateStream(app.eventStore, orderStream(id), orderView)).state),
   )
-  expect(rebuilt.map(({ _id, last_position: _l, created_position: _c, skus: _s, ...order }) => order)).toEqual(expected)
+  expect(rebuilt.map(({ _id, last_position: _l, created_position: _c, number: _n, skus: _s, ...order }) => order)).toEqual(
+    expected,
+  )
   const all = await app.inject({ url: `/api/orders?sku=${sku}&limit=200`, headers: admin })
   expect(all.statusCode).toBe(200)
   expect(rebuilt.filter((o) => o.skus.includes(sku)).length).toBe(options.seedOrders + ordersDuringRebuild)

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { holderId } from '../../consumers/leases.js'
 import type { LeaseStore } from '../../consumers/leases.js'
 import { type ProjectionManager, startProjectionManager } from '../../consumers/projection-manager.js'
+import { orderPagesCollection } from '../../projections/order-pages.js'
 import { ordersCollection } from '../../projections/orders-projection.js'
 import { PROJECTION_NAMES, type ProjectionName } from '../../projections/projection.js'
 import type { ReadModelCollection, ReadModelDocument, ReadModelStore } from '../../projections/read-model.js'
@@ -58,7 +59,11 @@ export default fp(
         collection(readModels, manager.liveGeneration(name))
     app.decorate(
       'orderQueries',
-      createOrderQueries({ orders: liveCollection('orders', ordersCollection), store: app.eventStore }),
+      createOrderQueries({
+        orders: liveCollection('orders', ordersCollection),
+        pages: liveCollection('orders', orderPagesCollection),
+        store: app.eventStore,
+      }),
     )
     app.decorate('skuQueries', createSkuQueries({ skus: liveCollection('skus', skusCollection) }))
     app.decorate('reportQueries', createReportQueries({ summaries: liveCollection('summaries', summariesCollection) }))

@@ -30,7 +30,7 @@ export interface ProjectionUnderTest<T extends ReadModelDocument> {
 export const ORDERS: ProjectionUnderTest<OrderReadModel> = {
   definition: ordersProjection,
   collection: ordersCollection,
-  sort: 'created_position',
+  sort: 'number',
 }
 export const SKUS: ProjectionUnderTest<SkuReadModel> = {
   definition: skusProjection,

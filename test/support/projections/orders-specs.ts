@@ -35,6 +35,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
           {
             _id: 'ORD-00001',
             order_id: 'ORD-00001',
+            number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
             items: [lineOf(SKU_A, 2, 20_000, 3_600), lineOf(SKU_B, 1, 2_550, 128)],
@@ -72,6 +73,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
           {
             _id: 'ORD-00001',
             order_id: 'ORD-00001',
+            number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
             items: [lineOf(SKU_B, 4, 10_200, 510)],
@@ -93,6 +95,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
           {
             _id: 'ORD-00002',
             order_id: 'ORD-00002',
+            number: 2,
             sales_rep: 'bob@example.com',
             customer: { name: 'ACME Ltd' },
             items: [lineOf(SKU_A, 1, 10_000, 1_800)],
@@ -129,6 +132,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
           {
             _id: 'ORD-00001',
             order_id: 'ORD-00001',
+            number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
             items: [lineOf(SKU_A, 1, 10_000, 1_800)],
@@ -150,6 +154,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
           {
             _id: 'ORD-00002',
             order_id: 'ORD-00002',
+            number: 2,
             sales_rep: 'bob@example.com',
             customer: { name: 'ACME Ltd' },
             items: [lineOf(SKU_B, 3, 7_650, 383), lineOf(SKU_A, 5, 50_000, 9_000)],
