@@ -1,4 +1,5 @@
 import { aggregateStream } from '../events/aggregate-stream.js'
+import { type ReadEvent, isSkuEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
 import { type SkuView, skuView } from '../projections/sku-view.js'
 import type { CommandContext, CommandHandler } from './command-handler.js'
@@ -16,8 +17,32 @@ export type SkuChange = Exclude<SkuCommand, { type: 'CreateSku' }>
 
 export type SkuCommands = ReturnType<typeof createSkuCommands>
 
+export interface SkuCommandDeps {
+  handle: CommandHandler
+  store: EventStore
+  /**
+   * Calls the listener with events as this process learns of them — its own at once, other
+   * instances' within moments — so the SKU states read for pricing orders can be kept in
+   * memory and dropped when a SKU changes. Without it, every load reads the SKU's stream.
+   */
+  changes?: (listener: (events: readonly ReadEvent[]) => void) => () => void
+}
+
+const CACHED_SKUS = 10_000
+
 /** The catalogue's write side: each SKU is its own stream, so its code is unique by the stream's first version. */
-export function createSkuCommands(deps: { handle: CommandHandler; store: EventStore }) {
+export function createSkuCommands(deps: SkuCommandDeps) {
+  const states = new Map<string, SkuState>()
+  /** Changes seen per SKU: a state read while one arrived may be older than it, and is not kept. */
+  const changes = new Map<string, number>()
+  deps.changes?.((events) => {
+    for (const event of events) {
+      if (!isSkuEvent(event)) continue
+      states.delete(event.data.sku)
+      changes.set(event.data.sku, (changes.get(event.data.sku) ?? 0) + 1)
+    }
+  })
+
   async function create(
     details: SkuDetails,
     context: CommandContext,
@@ -39,9 +64,21 @@ export function createSkuCommands(deps: { handle: CommandHandler; store: EventSt
     return viewOf(result.events)
   }
 
-  /** The SKU's current state, read from its stream (strongly consistent, unlike a read model). */
+  /**
+   * The SKU's current state, folded from its stream — or as last folded, until this process
+   * learns that the SKU changed (at once for changes made here; other instances' changes
+   * within the feed's delay, a notification or a poll).
+   */
   async function load(sku: string): Promise<SkuState> {
-    return (await aggregateStream(deps.store, skuStream(sku), skuDecider)).state
+    const cached = deps.changes && states.get(sku)
+    if (cached) return cached
+    const before = changes.get(sku)
+    const { state } = await aggregateStream(deps.store, skuStream(sku), skuDecider)
+    if (deps.changes && state.status !== 'none' && changes.get(sku) === before) {
+      if (states.size >= CACHED_SKUS) states.clear()
+      states.set(sku, state)
+    }
+    return state
   }
 
   return { create, change, load }

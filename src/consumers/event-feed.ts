@@ -23,6 +23,11 @@ export interface EventFeed {
   readonly head: number
   /** Makes the feed look for new events now (e.g. another instance said it appended). */
   poke(): void
+  /**
+   * Calls `listener` with every event the feed learns from now on, in order, and keeps the
+   * feed reading the store (with its back-off) for as long as it is followed. Returns an unfollow.
+   */
+  follow(listener: (events: readonly ReadEvent[]) => void): () => void
   stop(): void
 }
 
@@ -47,6 +52,7 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
   /** This process's commits that arrived beyond a gap, by first position. */
   const ahead = new Map<number, ReadEvent[]>()
   const waiters = new Set<{ position: number; done: () => void }>()
+  const followers = new Set<(events: readonly ReadEvent[]) => void>()
   let stopped = false
   let started = false
   let polling: Promise<void> | undefined
@@ -55,10 +61,15 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
   let timer: NodeJS.Timeout | undefined
 
   function extend(events: readonly ReadEvent[]): void {
+    const from = window.length
     for (const event of events) {
       if (event.position !== head + 1) continue
       window.push(event)
       head = event.position
+    }
+    if (window.length > from && followers.size > 0) {
+      const added = window.slice(from)
+      for (const follower of followers) follower(added)
     }
     for (const [position, commit] of ahead) {
       if (position === head + 1) {
@@ -121,10 +132,10 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     return polling
   }
 
-  /** The next poll, only while a consumer waits for events beyond the head. */
+  /** The next poll, only while a consumer waits for events beyond the head or follows the feed. */
   function schedule(): void {
     clearTimeout(timer)
-    if (stopped || waiters.size === 0) return
+    if (stopped || (waiters.size === 0 && followers.size === 0)) return
     timer = setTimeout(() => void poll(), pollMs)
   }
 
@@ -165,6 +176,13 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
       })
     },
     poke,
+    follow(listener) {
+      followers.add(listener)
+      if (!polling) schedule()
+      return () => {
+        followers.delete(listener)
+      }
+    },
     stop() {
       stopped = true
       clearTimeout(timer)

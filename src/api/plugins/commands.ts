@@ -14,7 +14,11 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const handle = createCommandHandler(app.eventStore)
-    const skuCommands = createSkuCommands({ handle, store: app.eventStore })
+    const skuCommands = createSkuCommands({
+      handle,
+      store: app.eventStore,
+      changes: (listener) => app.eventFeed.follow(listener),
+    })
     app.decorate('skuCommands', skuCommands)
     app.decorate(
       'orderCommands',
@@ -29,5 +33,5 @@ export default fp(
       }),
     )
   },
-  { name: 'commands', dependencies: ['event-store', 'storage', 'users'] },
+  { name: 'commands', dependencies: ['event-store', 'event-feed', 'storage', 'users'] },
 )
