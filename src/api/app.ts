@@ -3,6 +3,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
+import type { StorageOptions } from '../storage/open-storage.js'
 import { createLogger } from '../infra/logger.js'
 import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
@@ -41,13 +42,15 @@ export interface BuildAppOptions {
   extend?: FastifyPluginAsync
   /** Shows a one-time message to the operator, outside the logs (default: stderr). */
   announce?: (message: string) => void
+  /** How the storage is opened (e.g. to watch the commands it sends). */
+  storage?: StorageOptions
 }
 
 /** Request ids from `X-Request-Id` are kept if they look like ids, else one is generated. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** Builds the whole service as a Fastify instance; `listen` is the caller's business. */
-export async function buildApp({ config, logger, extend, announce }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, extend, announce, storage }: BuildAppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config)
   const app = Fastify({
     loggerInstance,
@@ -107,9 +110,9 @@ export async function buildApp({ config, logger, extend, announce }: BuildAppOpt
   })
 
   // Infrastructure, each plugin one concern, in dependency order.
+  await app.register(readinessPlugin)
+  await app.register(storagePlugin, storage ?? {})
   for (const plugin of [
-    readinessPlugin,
-    storagePlugin,
     redisPlugin,
     eventStorePlugin,
     notificationsPlugin,

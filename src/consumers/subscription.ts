@@ -4,7 +4,7 @@ import type { EventFeed } from './event-feed.js'
 import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId } from './leases.js'
 
 /** Events handed to the handler at a time; the lease is renewed and the checkpoint written between them. */
-const CHUNK = 100
+const CHUNK = 250
 
 /** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
 export type BatchHandler = (events: ReadEvent[], lease: HeldLease) => Promise<void>

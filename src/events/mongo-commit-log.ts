@@ -6,7 +6,7 @@ import { type CommitDocument, type CommitLog, DuplicateKeyError, type InsertOutc
  * Global positions are grouped in pages of this many; each commit lists the pages its events
  * fall in, so "what comes after position p" is an equality lookup on one page.
  */
-export const PAGE_SIZE = 32
+export const PAGE_SIZE = 64
 
 /** A commit as stored: the command id is the `_id`; `pages` indexes it by position. */
 type StoredCommit = Omit<CommitDocument, 'command_id'> & { _id: string; pages: number[] }

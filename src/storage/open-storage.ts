@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb'
+import { type CommandStartedEvent, MongoClient } from 'mongodb'
 import { MemoryGenerationStore } from '../consumers/memory-generation-store.js'
 import { MemoryLeaseStore } from '../consumers/memory-lease-store.js'
 import { MongoGenerationStore } from '../consumers/mongo-generation-store.js'
@@ -38,9 +38,16 @@ export interface Storage {
  * server cannot be reached, and creates the indexes (idempotently). Pool sizes and timeouts
  * come from the URI (`maxPoolSize`, `waitQueueTimeoutMS`, ...).
  */
+export interface StorageOptions {
+  /** Names the connection in the server's logs (default: INSTANCE_ID). */
+  appName?: string
+  /** Sees every command sent to MongoDB (tests check the query shapes; metrics count them). */
+  onCommand?: (event: CommandStartedEvent) => void
+}
+
 export async function openStorage(
   config: Pick<Config, 'mongodbUri' | 'mongodbDatabase' | 'instanceId'>,
-  appName = config.instanceId,
+  options: StorageOptions = {},
 ): Promise<Storage> {
   if (config.mongodbUri === undefined) {
     return {
@@ -55,7 +62,13 @@ export async function openStorage(
       close: () => Promise.resolve(),
     }
   }
-  const client = new MongoClient(config.mongodbUri, { appName, serverSelectionTimeoutMS: 10_000 })
+  const { onCommand } = options
+  const client = new MongoClient(config.mongodbUri, {
+    appName: options.appName ?? config.instanceId,
+    serverSelectionTimeoutMS: 10_000,
+    ...(onCommand ? { monitorCommands: true } : {}),
+  })
+  if (onCommand) client.on('commandStarted', onCommand)
   try {
     await client.connect()
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { buildApp } from '../../src/api/app.js'
+import type { StorageOptions } from '../../src/storage/open-storage.js'
 import { type Config, loadConfig } from '../../src/infra/config.js'
 import { createLogger } from '../../src/infra/logger.js'
 import { Writable } from 'node:stream'
@@ -25,7 +26,7 @@ export interface LogCapture {
 
 /** Builds the app on the embedded default (unless `env` says otherwise), optionally capturing logs. */
 export async function buildTestApp(
-  options: { env?: Record<string, string>; extend?: FastifyPluginAsync; captureLogs?: boolean } = {},
+  options: { env?: Record<string, string>; extend?: FastifyPluginAsync; captureLogs?: boolean; storage?: StorageOptions } = {},
 ): Promise<{ app: FastifyInstance; logs: LogCapture }> {
   const config = testConfig({ ...(options.captureLogs ? { LOG_LEVEL: 'trace' } : {}), ...options.env })
   const chunks: string[] = []
@@ -41,6 +42,7 @@ export async function buildTestApp(
     logger,
     announce: (message) => chunks.push(`${JSON.stringify({ announce: message })}\n`),
     ...(options.extend ? { extend: options.extend } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
   })
   await app.ready()
   const logs: LogCapture = {

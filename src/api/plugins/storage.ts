@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { type Storage, openStorage } from '../../storage/open-storage.js'
+import { type Storage, type StorageOptions, openStorage } from '../../storage/open-storage.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,9 +9,9 @@ declare module 'fastify' {
 }
 
 /** Opens the storage backend, reports it in readiness, and closes it last. */
-export default fp(
-  async (app) => {
-    const storage = await openStorage(app.config)
+export default fp<StorageOptions>(
+  async (app, options) => {
+    const storage = await openStorage(app.config, options)
     app.decorate('storage', storage)
     if (storage.kind === 'memory') {
       app.log.warn('embedded mode: events are kept in memory and lost when the process stops (set MONGODB_URI to keep them)')
