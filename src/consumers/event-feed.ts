@@ -6,7 +6,7 @@ export interface EventFeedOptions {
   store: EventStore
   /** Registers a wake-up for events appended anywhere (another instance's notification); returns an unsubscribe. */
   wake?: (listener: () => void) => () => void
-  /** Recent events kept in memory for consumers that are caught up (default 10 000). */
+  /** Recent events kept in memory for consumers that are caught up (default 2 000). */
   windowSize?: number
   /** Polls the store at once when woken, else every `minPollMs` … `maxPollMs`, backing off while idle. */
   minPollMs?: number
@@ -42,7 +42,7 @@ export interface EventFeed {
  */
 export function startEventFeed(options: EventFeedOptions): EventFeed {
   const { store } = options
-  const windowSize = options.windowSize ?? 10_000
+  const windowSize = options.windowSize ?? 2000
   const minPollMs = options.minPollMs ?? 100
   const maxPollMs = options.maxPollMs ?? 2000
 

@@ -40,6 +40,8 @@ export interface ProjectionManagerOptions<Name extends string> {
   retireGraceMs?: number
   leaseTtlMs?: number
   pollMs?: number
+  /** See `SubscriptionOptions.lingerMs`. */
+  lingerMs?: number
   /** This process's shared reader of the store; without one, each subscription polls the store itself. */
   feed?: EventFeed
   /** Without a feed: wakes subscriptions early when events were appended (default: this store's own appends). */
@@ -134,6 +136,7 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
         : { wake: options.wake ?? ((listener: () => void) => options.store.onAppended(listener)) }),
       ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       onError: (error) => options.onError?.(error, id),
     })
     running.set(id, { subscription, record })

@@ -6,6 +6,13 @@ import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId
 /** Events handed to the handler at a time; the lease is renewed and the checkpoint written between them. */
 const CHUNK = 250
 
+/**
+ * How long the service's consumers (projections, the relay) let new events gather before
+ * handling them: a few milliseconds of read-your-writes and feed latency for batches that
+ * carry many events under load.
+ */
+export const CONSUMER_LINGER_MS = 5
+
 /** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
 export type BatchHandler = (events: ReadEvent[], lease: HeldLease) => Promise<void>
 
@@ -22,6 +29,8 @@ export interface SubscriptionOptions {
   batchSize?: number
   /** How often to look for new events when not woken (default 250 ms). */
   pollMs?: number
+  /** Once new events arrive, how long to wait for more before handling them as one batch (default 0). */
+  lingerMs?: number
   /** How often to try for the lease while another instance holds it (default 1 s). */
   acquireEveryMs?: number
   leaseTtlMs?: number
@@ -53,6 +62,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   const holder = options.holder ?? holderId('process', options.name)
   const batchSize = options.batchSize ?? 500
   const pollMs = options.pollMs ?? 250
+  const lingerMs = options.lingerMs ?? 0
   const acquireEveryMs = options.acquireEveryMs ?? 1000
   const ttlMs = options.leaseTtlMs ?? 10_000
   const now = options.now ?? Date.now
@@ -105,8 +115,10 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         ? await feed.read(lease.position, batchSize)
         : await options.store.readAll({ after: lease.position, limit: batchSize })
       if (events.length === 0) {
-        // Sleep until there is more (or a stop, or time to renew the lease).
+        // Sleep until there is more (or a stop, or time to renew the lease), then let a few
+        // milliseconds' worth gather: under load a batch then carries many events, not one.
         await (feed ? pause(ttlMs / 3, feed.waitBeyond(lease.position, ttlMs / 3)) : pause(pollMs))
+        if (lingerMs > 0 && !stopped()) await pause(lingerMs)
         continue
       }
       // Work between two renewals is bounded by one chunk, so a slow store (a long catch-up

@@ -62,6 +62,12 @@ export interface CommittedEvent {
   metadata: EventMetadata
 }
 
+/**
+ * Appends without a command id get one made up with this prefix: unique by construction and
+ * never looked up, so a store may leave them out of its command id index.
+ */
+export const GENERATED_COMMAND_ID_PREFIX = 'cmd:'
+
 /** Upper bound on events in one append; keeps `readFrom` an index range scan. */
 export const MAX_EVENTS_PER_COMMIT = 100
 

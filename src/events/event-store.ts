@@ -1,5 +1,5 @@
 import type { DomainEvent } from './catalog.js'
-import { type CommitDocument, type CommitLog, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
+import { type CommitDocument, type CommitLog, GENERATED_COMMAND_ID_PREFIX, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
 import { type NewEvent, type ReadEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
 import { CommandIdConflictError, InvalidAppendError } from './errors.js'
@@ -97,7 +97,7 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
       write({
         stream,
         expected: opts.expectedVersion ?? 'any',
-        commandId: opts.commandId ?? `cmd:${newEventId()}`,
+        commandId: opts.commandId ?? `${GENERATED_COMMAND_ID_PREFIX}${newEventId()}`,
         ...(opts.fingerprint === undefined ? {} : { fingerprint: opts.fingerprint }),
         events: events.map((event) => ({ event_id: newEventId(), type: event.type, data: event.data, metadata })),
         at,

@@ -1,32 +1,39 @@
-import { deepFreeze } from '../shared/freeze.js'
 import { lowerBound } from '../shared/lower-bound.js'
 import {
   type CommitDocument,
   type CommitLog,
+  type CommittedEvent,
   DuplicateKeyError,
+  GENERATED_COMMAND_ID_PREFIX,
   type InsertOutcome,
   MAX_EVENTS_PER_COMMIT,
 } from './commit-log.js'
 
 /**
  * In-memory commit log for the embedded mode and fast tests. It enforces the same three
- * unique keys as the MongoDB adapter, so the event store's race handling runs unchanged
- * on it. Documents are frozen on the way in (the store owns what it was given: mutating an
- * appended payload afterwards throws) and reads hand out those frozen documents.
+ * unique keys as the MongoDB adapter, so the event store's race handling runs unchanged on
+ * it. Each commit is kept as its JSON text — immutable by construction (every read is a
+ * fresh copy, and what a caller does with an appended payload afterwards cannot reach the
+ * log) and about a third of the memory of the objects — with its positions and versions
+ * beside it for lookups.
  */
 export class MemoryCommitLog implements CommitLog {
-  /** All commits, in position order (an insert always lands after the last one). */
-  private readonly byPosition: CommitDocument[] = []
-  private readonly byCommandId = new Map<string, CommitDocument>()
-  /** Per stream, commits in version order. */
-  private readonly streams = new Map<string, CommitDocument[]>()
+  /** Per commit, in position order (an insert always lands after the last one). */
+  private readonly positions: number[] = []
+  private readonly lastPositions: number[] = []
+  private readonly texts: string[] = []
+  /** Command id → commit index (ids the store made up are never looked up, so not kept). */
+  private readonly byCommandId = new Map<string, number>()
+  /** Stream → its commits' indexes in version order (a single index for a stream of one commit). */
+  private readonly streams = new Map<string, number | number[]>()
+  private readonly lastVersions: number[] = []
 
   ensureIndexes(): Promise<void> {
     return Promise.resolve()
   }
 
   lastPosition(): Promise<number> {
-    return Promise.resolve(this.byPosition.at(-1)?.last_position ?? 0)
+    return Promise.resolve(this.lastPositions.at(-1) ?? 0)
   }
 
   insertOrdered(commits: readonly CommitDocument[]): Promise<InsertOutcome> {
@@ -41,56 +48,102 @@ export class MemoryCommitLog implements CommitLog {
   }
 
   private insert(commit: CommitDocument): void {
-    const stream = this.streams.get(commit.stream) ?? []
+    const streamHead = this.lastVersions[this.lastOf(commit.stream) ?? -1] ?? 0
     if (
-      this.positionTaken(commit.position) ||
+      commit.position <= (this.lastPositions.at(-1) ?? 0) ||
       this.byCommandId.has(commit.command_id) ||
-      ((stream.at(-1)?.version ?? 0) >= commit.version && stream.some((c) => c.version === commit.version))
+      commit.version <= streamHead
     ) {
       throw new DuplicateKeyError()
     }
-    const stored = deepFreeze(commit)
-    this.byCommandId.set(stored.command_id, stored)
-    insertSorted(this.byPosition, stored, (c) => c.position)
-    insertSorted(stream, stored, (c) => c.version)
-    this.streams.set(stored.stream, stream)
+    const index = this.texts.length
+    this.texts.push(encode(commit))
+    this.positions.push(commit.position)
+    this.lastPositions.push(commit.last_position)
+    this.lastVersions.push(commit.last_version)
+    if (!commit.command_id.startsWith(GENERATED_COMMAND_ID_PREFIX)) this.byCommandId.set(commit.command_id, index)
+    const earlier = this.streams.get(commit.stream)
+    this.streams.set(
+      commit.stream,
+      earlier === undefined ? index : [...(typeof earlier === 'number' ? [earlier] : earlier), index],
+    )
   }
 
   findByCommandId(commandId: string): Promise<CommitDocument | null> {
-    return Promise.resolve(this.byCommandId.get(commandId) ?? null)
+    const index = this.byCommandId.get(commandId)
+    return Promise.resolve(index === undefined ? null : this.commit(index))
   }
 
   findStreamHead(stream: string): Promise<CommitDocument | null> {
-    return Promise.resolve(this.streams.get(stream)?.at(-1) ?? null)
+    const index = this.lastOf(stream)
+    return Promise.resolve(index === undefined ? null : this.commit(index))
   }
 
   readStream(stream: string, fromVersion: number): Promise<CommitDocument[]> {
-    return Promise.resolve((this.streams.get(stream) ?? []).filter((c) => c.last_version >= fromVersion))
+    const indexes = this.streams.get(stream) ?? []
+    return Promise.resolve(
+      (typeof indexes === 'number' ? [indexes] : indexes)
+        .filter((index) => (this.lastVersions[index] ?? 0) >= fromVersion)
+        .map((index) => this.commit(index)),
+    )
   }
 
   readFrom(after: number, limit: number): Promise<CommitDocument[]> {
     const found: CommitDocument[] = []
-    for (let i = this.firstIndexAbove(after - MAX_EVENTS_PER_COMMIT); i < this.byPosition.length && found.length < limit; i++) {
-      const commit = this.byPosition[i]
-      if (commit && commit.last_position > after) found.push(commit)
+    const from = lowerBound(this.positions, (position) => position > after - MAX_EVENTS_PER_COMMIT)
+    for (let i = from; i < this.texts.length && found.length < limit; i++) {
+      if ((this.lastPositions[i] ?? 0) > after) found.push(this.commit(i))
     }
     return Promise.resolve(found)
   }
 
-  private positionTaken(position: number): boolean {
-    return this.byPosition[this.firstIndexAbove(position - 1)]?.position === position
+  private lastOf(stream: string): number | undefined {
+    const indexes = this.streams.get(stream)
+    return typeof indexes === 'number' ? indexes : indexes?.at(-1)
   }
 
-  /** Index of the first commit whose position is above `position`. */
-  private firstIndexAbove(position: number): number {
-    return lowerBound(this.byPosition, (commit) => commit.position > position)
+  private commit(index: number): CommitDocument {
+    return decode(this.texts[index] ?? '')
   }
 }
 
-/** Inserts in order; almost always at the end. */
-function insertSorted(list: CommitDocument[], item: CommitDocument, key: (c: CommitDocument) => number): void {
-  let i = list.length
-  while (i > 0 && key(list[i - 1] as CommitDocument) > key(item)) i--
-  if (i === list.length) list.push(item)
-  else list.splice(i, 0, item)
+/** A commit as JSON text, without field names and without what follows from the rest. */
+type Encoded = [
+  position: number,
+  stream: string,
+  version: number,
+  commandId: string | null,
+  fingerprint: string | null,
+  committedAt: number,
+  events: [eventId: string, type: string, data: unknown, metadata: CommittedEvent['metadata']][],
+]
+
+function encode(commit: CommitDocument): string {
+  const generated = commit.command_id.startsWith(GENERATED_COMMAND_ID_PREFIX)
+  const encoded: Encoded = [
+    commit.position,
+    commit.stream,
+    commit.version,
+    generated ? null : commit.command_id,
+    commit.fingerprint ?? null,
+    commit.committed_at.getTime(),
+    commit.events.map((e) => [e.event_id, e.type, e.data, e.metadata]),
+  ]
+  return JSON.stringify(encoded)
+}
+
+function decode(text: string): CommitDocument {
+  const [position, stream, version, commandId, fingerprint, committedAt, events] = JSON.parse(text) as Encoded
+  return {
+    position,
+    last_position: position + events.length - 1,
+    stream,
+    version,
+    last_version: version + events.length - 1,
+    // A made-up id is never looked up; any unique value stands for it.
+    command_id: commandId ?? `${GENERATED_COMMAND_ID_PREFIX}${position}`,
+    ...(fingerprint === null ? {} : { fingerprint }),
+    committed_at: new Date(committedAt),
+    events: events.map(([event_id, type, data, metadata]) => ({ event_id, type, data, metadata })),
+  }
 }

@@ -21,7 +21,7 @@ export interface DocumentProjection<E extends DomainEvent, View, Doc extends Vie
   /** The stored document: the view plus `_id`, the guard (`last_position`), the sort key and what queries filter on. */
   toDocument: (view: View, base: PlacedDocument) => Doc
   /** A second read model kept from the same documents (e.g. list pages), written after them. */
-  companion?: (readModels: ReadModelStore, generation: number) => Companion<Doc>
+  companion?: (readModels: ReadModelStore, generation: number) => Companion<Doc> | undefined
 }
 
 /** What a companion read model does with each batch's changed documents. */
@@ -32,7 +32,7 @@ export interface Companion<Doc> {
 }
 
 /** Documents the writer keeps after writing them, while it holds the lease (no one else writes then). */
-const WRITER_CACHE_SIZE = 20_000
+const WRITER_CACHE_SIZE = 5000
 
 /**
  * The projection of a `DocumentProjection`, a batch at a time: read the documents the batch

@@ -20,6 +20,7 @@ import type {
  * after handing it over) and handed out as they are.
  */
 export class MemoryReadModelStore implements ReadModelStore {
+  readonly sortsFromIndex = true
   private readonly collections = new Map<string, MemoryCollection<ReadModelDocument>>()
 
   collection<T extends ReadModelDocument>(name: string, sort: string): ReadModelCollection<T> {
@@ -75,7 +76,7 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
   putGuarded(doc: T): Promise<boolean> {
     const current = this.byId.get(doc._id)
     if (current && current.last_position >= doc.last_position) return Promise.resolve(false)
-    this.replace(current, deepFreeze({ ...doc }))
+    this.replace(current, stored(doc))
     return Promise.resolve(true)
   }
 
@@ -92,7 +93,7 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     const next: Record<string, unknown> = withChanges(base, { last_position: position })
     // As in MongoDB (`$setOnInsert` cannot touch `$inc` fields): incremented fields start at 0.
     for (const [field, amount] of Object.entries(inc)) next[field] = ((before[field] as number | undefined) ?? 0) + amount
-    this.replace(current, deepFreeze(next as T))
+    this.replace(current, stored(next as T))
     return Promise.resolve(true)
   }
 
@@ -130,4 +131,13 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (this.ordered[i]?._id !== doc._id) throw new Error(`memory collection lost track of ${doc._id}`)
     return i
   }
+}
+
+/**
+ * The document as the collection keeps it: its own copy (nothing the writer still holds can
+ * change it), frozen (nothing a reader is handed can), rebuilt by `JSON.parse` — which lays
+ * each object out in one go, about half the memory of one grown field by field.
+ */
+function stored<T>(doc: T): T {
+  return deepFreeze(JSON.parse(JSON.stringify(doc)) as T)
 }

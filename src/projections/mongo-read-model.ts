@@ -20,7 +20,11 @@ const LOOKUPS_IN_FLIGHT = 8
  * checked by the unique `_id` index alone — on FerretDB an update filters the collection).
  */
 export class MongoReadModelStore implements ReadModelStore {
-  constructor(private readonly db: Db) {}
+  /** @param sortsFromIndex false on FerretDB (see `ReadModelStore`); MongoDB sorts from its indexes. */
+  constructor(
+    private readonly db: Db,
+    readonly sortsFromIndex = true,
+  ) {}
 
   collection<T extends ReadModelDocument>(name: string, _sort: string): ReadModelCollection<T> {
     return new MongoCollection<T>(this.db, name)

@@ -10,8 +10,8 @@ export const ORDERS_PER_PAGE = 32
 /**
  * A page of the order list, newest first, and the one `head` document saying where the
  * newest page is. A list of all orders reads the head and two or three pages — a handful of
- * lookups in a collection 32 times smaller than the orders, whatever their number (a query
- * sorted over the orders would make FerretDB decode every one of them).
+ * lookups in a collection 32 times smaller than the orders, whatever their number. Kept only
+ * on a store that cannot sort from an index (FerretDB decodes every order for a sorted query).
  */
 export interface OrderPage extends ReadModelDocument {
   page: number
@@ -28,8 +28,12 @@ export const pageOfNumber = (number: number) => Math.floor(number / ORDERS_PER_P
 const pageId = (page: number) => `p${page}`
 const HEAD = 'head'
 
-/** Keeps the pages of one generation from each batch's changed orders (the orders projection's companion). */
-export function orderPages(readModels: ReadModelStore, generation: number): Companion<OrderReadModel> {
+/**
+ * Keeps the pages of one generation from each batch's changed orders (the orders projection's
+ * companion) — only where the store cannot list the orders collection in order cheaply.
+ */
+export function orderPages(readModels: ReadModelStore, generation: number): Companion<OrderReadModel> | undefined {
+  if (readModels.sortsFromIndex) return undefined
   const pages = orderPagesCollection(readModels, generation)
   const written = writerCache<OrderPage>(2000)
   return {

@@ -63,6 +63,12 @@ export interface ReadModelCollection<T extends ReadModelDocument> {
 }
 
 export interface ReadModelStore {
+  /**
+   * True when a sorted, limited list costs a page (an index, an ordered array) rather than a
+   * pass over the collection — false on FerretDB v1, which sorts in memory after decoding
+   * every matching document.
+   */
+  readonly sortsFromIndex: boolean
   /** A collection by name; `sort` names the numeric field memory adapters keep it ordered by. */
   collection<T extends ReadModelDocument>(name: string, sort: string): ReadModelCollection<T>
 }

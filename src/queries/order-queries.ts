@@ -41,13 +41,14 @@ const notFound = (id: string) => new NotFoundError('ORDER.NOT_FOUND', `No order 
  */
 export function createOrderQueries(deps: {
   orders: () => ReadModelCollection<OrderReadModel>
-  pages: () => ReadModelCollection<OrderPage>
+  /** The list pages, where the store keeps them (`orderPages`). */
+  pages?: () => ReadModelCollection<OrderPage>
   store: EventStore
 }) {
   /**
-   * Newest first by order number. A list narrowed by an equality (a sales rep's own orders,
-   * a status, a SKU) asks the orders collection, which finds those by index; any other list
-   * walks the list pages, keeping what falls in the time range.
+   * Newest first by order number, from the orders collection — except, where the store keeps
+   * list pages, a list not narrowed by an equality (a sales rep's own orders, a status, a
+   * SKU): that one walks the pages, keeping what falls in the time range.
    */
   async function list(
     ability: AppAbility,
@@ -59,7 +60,7 @@ export function createOrderQueries(deps: {
     const equalities: Filter[] = [access, ...equalitiesOf(filter)].filter((f) => Object.keys(f).length > 0)
     const inRange = (order: OrderReadModel) =>
       (filter.from === undefined || order.created_at >= filter.from) && (filter.to === undefined || order.created_at < filter.to)
-    if (equalities.length > 0) {
+    if (equalities.length > 0 || !deps.pages) {
       const range = filter.from === undefined && filter.to === undefined ? [] : [{ created_at: rangeOf(filter) }]
       return newestFirst(deps.orders(), 'number', [...equalities, ...range], page)
     }

@@ -1,16 +1,31 @@
 import { randomUUID } from 'node:crypto'
 import { lowerBound } from '../shared/lower-bound.js'
-import type { FeedEntry, FeedStream } from './feed-stream.js'
+import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
+
+export interface MemoryFeedStreamOptions {
+  /**
+   * Reads the events after a position from where they are kept anyway (the event store, in
+   * one process with this stream): the stream then holds only the newest `recent` entries
+   * itself and takes older ones from here, so MAXLEN costs no memory of its own.
+   */
+  history?: (after: number, count: number) => Promise<FeedEvent[]>
+  /** Entries held in memory when `history` is given (default 1 024). */
+  recent?: number
+}
 
 /**
  * The feed stream in memory (embedded mode): same semantics as the Redis stream, one process.
- * Kept entries are `entries[start..]`. Trimming clears the slots it drops (nothing stays
+ * Held entries are `entries[start..]`. Trimming clears the slots it drops (nothing stays
  * reachable) and only moves `start`; the cleared prefix is cut off in one copy once it is
- * as long as what is kept, so an append costs O(1) amortised even at MAXLEN 100 000.
+ * as long as what is held, so an append costs O(1) amortised even at MAXLEN 100 000.
  */
 export class MemoryFeedStream implements FeedStream {
   private entries: (FeedEntry | undefined)[] = []
   private start = 0
+  /** The oldest position MAXLEN still keeps (with `history`, older than what is held in memory). */
+  private keptFrom = 0
+
+  constructor(private readonly options: MemoryFeedStreamOptions = {}) {}
   private readonly epochId = randomUUID()
   private epochSeen = false
   private waiters = new Set<() => void>()
@@ -24,10 +39,15 @@ export class MemoryFeedStream implements FeedStream {
   append(entries: readonly FeedEntry[], maxLength: number): Promise<void> {
     for (const entry of entries) {
       if (entry.position <= (this.entries.at(-1)?.position ?? 0)) continue
+      if (this.keptFrom === 0) this.keptFrom = entry.position
       this.entries.push(entry)
     }
-    const excess = this.entries.length - this.start - maxLength
-    if (maxLength >= 1 && excess > 0) this.trim(excess) // (a MAXLEN below 1 keeps everything, as it always has)
+    const last = this.entries.at(-1)?.position ?? 0
+    // (a MAXLEN below 1 keeps everything, as it always has)
+    if (maxLength >= 1) this.keptFrom = Math.max(this.keptFrom, last - maxLength + 1)
+    const held = this.options.history ? Math.min(maxLength, this.options.recent ?? 1024) : maxLength
+    const excess = this.entries.length - this.start - held
+    if (held >= 1 && excess > 0) this.trim(excess)
     for (const wake of this.waiters) wake()
     return Promise.resolve()
   }
@@ -47,10 +67,17 @@ export class MemoryFeedStream implements FeedStream {
     return this.after(after, count)
   }
 
-  range(after: number, count: number): Promise<FeedEntry[] | 'trimmed'> {
-    const first = this.entries[this.start]?.position
-    if (first !== undefined && first > after + 1) return Promise.resolve('trimmed')
-    return Promise.resolve(this.after(after, count))
+  async range(after: number, count: number): Promise<FeedEntry[] | 'trimmed'> {
+    const held = this.entries[this.start]?.position
+    if (held === undefined || held <= after + 1) return this.after(after, count)
+    const { history } = this.options
+    if (!history || this.keptFrom > after + 1) return 'trimmed'
+    const epoch = this.epochId
+    const older = (await history(after, Math.min(count, held - 1 - after))).filter((event) => event.position < held)
+    const entries = older.map((event) => ({ position: event.position, event, epoch }))
+    return entries.length < count
+      ? [...entries, ...this.after(entries.at(-1)?.position ?? after, count - entries.length)]
+      : entries
   }
 
   lastPosition(): Promise<number> {

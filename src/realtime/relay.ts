@@ -1,6 +1,6 @@
 import type { EventFeed } from '../consumers/event-feed.js'
 import type { LeaseStore } from '../consumers/leases.js'
-import { type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
+import { CONSUMER_LINGER_MS, type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
 import type { StoredEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
 import { type FeedEntry, type FeedStream, toFeedEvent } from './feed-stream.js'
@@ -30,6 +30,7 @@ export function startRelay(options: StartRelayOptions): Subscription {
     holder: options.holder,
     handle: relayHandler(options),
     feed: options.feed,
+    lingerMs: CONSUMER_LINGER_MS,
     onError: options.onError,
   })
 }

@@ -75,6 +75,8 @@ export async function openStorage(
     throw new Error(`MongoDB at MONGODB_URI is not reachable: ${(error as Error).message}`, { cause: error })
   }
   const db = client.db(config.mongodbDatabase)
+  // FerretDB answers buildInfo with its own version: it sorts in memory, so lists need pages.
+  const ferretDb = 'ferretdbVersion' in (await db.admin().command({ buildInfo: 1 }))
   const commitLog = new MongoCommitLog(db)
   const leases = new MongoLeaseStore(db)
   const users = new MongoUserStore(db)
@@ -89,7 +91,7 @@ export async function openStorage(
   return {
     kind: 'mongodb',
     commitLog,
-    readModels: new MongoReadModelStore(db),
+    readModels: new MongoReadModelStore(db, !ferretDb),
     leases,
     generations: new MongoGenerationStore(db),
     users,

@@ -87,4 +87,31 @@ describe('embedded feed stream (MemoryFeedStream)', () => {
     expect(positionsFrom(await waiting)).toEqual([11])
     expect(positionsFrom(await feed.read(0, 10, 0))).toEqual([8, 9, 10, 11])
   })
+
+  it('with a history, holds only the newest entries and answers older ones from it, trimmed at MAXLEN as before', async () => {
+    const all = Array.from({ length: 50 }, (_, i) => entry(i + 1))
+    const asked: [number, number][] = []
+    const feed = new MemoryFeedStream({
+      recent: 5,
+      history: (after, count) => {
+        asked.push([after, count])
+        return Promise.resolve(
+          all
+            .filter((e) => e.position > after)
+            .slice(0, count)
+            .map((e) => e.event),
+        )
+      },
+    })
+    for (const e of all) await feed.append([e], 20)
+    const reference = new ReferenceFeed()
+    for (const e of all) reference.append([e], 20)
+    for (const after of [0, 29, 30, 31, 40, 44, 45, 46, 49, 50]) {
+      for (const count of [1, 3, 10, 100]) {
+        expect(positionsFrom(await feed.range(after, count)), `range(${after}, ${count})`).toEqual(reference.range(after, count))
+      }
+    }
+    expect(asked.length).toBeGreaterThan(0) // older entries came from the history
+    expect(positionsFrom(await feed.read(47, 10, 0))).toEqual([48, 49, 50])
+  })
 })

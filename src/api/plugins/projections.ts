@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { holderId } from '../../consumers/leases.js'
+import { CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
 import type { LeaseStore } from '../../consumers/leases.js'
 import { type ProjectionManager, startProjectionManager } from '../../consumers/projection-manager.js'
 import { orderPagesCollection } from '../../projections/order-pages.js'
@@ -37,6 +38,7 @@ export default fp(
       projections: managedProjections(readModels, app.eventStore),
       holder: holderId(app.config.instanceId, 'projections'),
       feed: app.eventFeed,
+      lingerMs: CONSUMER_LINGER_MS,
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
       },
@@ -61,7 +63,7 @@ export default fp(
       'orderQueries',
       createOrderQueries({
         orders: liveCollection('orders', ordersCollection),
-        pages: liveCollection('orders', orderPagesCollection),
+        ...(readModels.sortsFromIndex ? {} : { pages: liveCollection('orders', orderPagesCollection) }),
         store: app.eventStore,
       }),
     )

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { holderId } from '../../consumers/leases.js'
 import type { Subscription } from '../../consumers/subscription.js'
-import type { FeedStream } from '../../realtime/feed-stream.js'
+import { type FeedStream, toFeedEvent } from '../../realtime/feed-stream.js'
 import { FeedHub } from '../../realtime/hub.js'
 import { MemoryFeedStream } from '../../realtime/memory-feed-stream.js'
 import { RedisFeedStream } from '../../realtime/redis-feed-stream.js'
@@ -37,7 +37,10 @@ export default fp(
     const stream: FeedStream =
       app.redis && reader
         ? new RedisFeedStream(app.redis, reader, redisStream, `${redisKeyPrefix}stream-epoch:${redisStream}`)
-        : new MemoryFeedStream()
+        : new MemoryFeedStream({
+            // The embedded feed reads old entries from the event store rather than keeping copies.
+            history: async (after, count) => (await app.eventStore.readAll({ after, limit: count })).events.map(toFeedEvent),
+          })
 
     const relay = startRelay({
       store: app.eventStore,

@@ -87,6 +87,7 @@ export const chunks = <T>(items: readonly T[], size: number): T[][] =>
 /** A read model store whose writes first go through `before` (to count them, or to "crash" in one). */
 export function interceptWrites(inner: ReadModelStore, before: (position: number) => Promise<void>): ReadModelStore {
   return {
+    sortsFromIndex: inner.sortsFromIndex,
     collection<T extends ReadModelDocument>(name: string, sort: string): ReadModelCollection<T> {
       const collection = inner.collection<T>(name, sort)
       return {
