@@ -30,7 +30,7 @@ const LAYERS = [
   {
     name: 'events: the store and its ports',
     files: ['src/events/**'],
-    ignores: ['src/events/mongo-*.ts'],
+    ignores: ['src/events/mongo-*.ts', 'src/events/redis-*.ts'],
     forbidden: [...ABOVE_EVENTS.map(folder), FASTIFY, IO, FILES],
   },
   {
@@ -40,8 +40,8 @@ const LAYERS = [
     forbidden: [...['api', 'commands', 'queries', 'realtime', 'storage', 'cli', 'users', 'auth'].map(folder), FASTIFY, IO],
   },
   {
-    name: 'MongoDB adapters: MongoDB and the port they implement',
-    files: ['src/**/mongo-*.ts'],
+    name: 'MongoDB and Redis adapters: the library and the port they implement',
+    files: ['src/**/mongo-*.ts', 'src/events/redis-*.ts'],
     ignores: ['src/api/**'],
     forbidden: [...['api', 'commands', 'queries', 'realtime', 'storage', 'cli'].map(folder), FASTIFY],
   },

@@ -125,7 +125,7 @@ function assertClean(...results: LoadResult[]): void {
 }
 
 /** CPU of the FerretDB process (utime + stime from /proc) and PostgreSQL transactions of its database, over `seconds`. */
-async function idleCost(mongo: { pid?: number; pgDatabase?: string }, seconds: number) {
+export async function idleCost(mongo: { pid?: number; pgDatabase?: string }, seconds: number) {
   const cpu = () => {
     if (!mongo.pid) return 0
     const fields = readFileSync(`/proc/${mongo.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []

@@ -1,7 +1,7 @@
 // The memory probe for `npm run bench -- orders`, in its own process started with
 // --expose-gc: the embedded app (same configuration as orders-server.ts) before and after
 // BENCH_MEMORY_ORDERS orders (default 100 000), then around three rebuilds of the orders
-// projection. Prints one JSON line (MemoryProbe) and waits for SIGTERM.
+// projection (measured once the retired generations are dropped). Prints one JSON line (MemoryProbe) and waits for SIGTERM.
 import { pino } from 'pino'
 import { buildApp } from '../src/api/app.js'
 import { loadConfig } from '../src/infra/config.js'
@@ -90,6 +90,12 @@ for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   rebuildMs.push(performance.now() - start)
+}
+// A retired generation stays queryable for a grace period, then is dropped: measure after that.
+const retiredBy = Date.now() + CATCH_UP_MS
+while (app.projections.records('orders').some((record) => record.state === 'retired')) {
+  if (Date.now() > retiredBy) throw new Error(`retired orders generations not dropped within ${CATCH_UP_MS} ms`)
+  await new Promise((resolve) => setTimeout(resolve, 200))
 }
 const rebuilt = await collect()
 

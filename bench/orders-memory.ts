@@ -40,7 +40,6 @@ export async function benchEmbeddedFeed(): Promise<void> {
   const metadata = { timestamp: new Date().toISOString(), source: 'bench', actor: 'bench', correlation_id: 'bench' }
   const entry = (position: number): FeedEntry => ({
     position,
-    epoch: 'bench',
     event: { event_id: `evt_${position}`, type: 'order.placed', data: {}, metadata, position },
   })
   const appendRange = async (from: number, to: number) => {

@@ -7,8 +7,10 @@ import { NewOrder } from '../src/api/routes/orders.js'
 import { OrderView } from '../src/api/schemas.js'
 import { loadConfig } from '../src/infra/config.js'
 
+// Embedded by definition: whatever MONGODB_URI / REDIS_URI the shell has are left out.
+const { MONGODB_URI: _mongo, REDIS_URI: _redis, ...environment } = process.env
 const config = loadConfig({
-  ...process.env,
+  ...environment,
   PORT: '0',
   LOG_LEVEL: 'info',
   API_RATE_LIMIT: '100000000/1h',

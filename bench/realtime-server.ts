@@ -29,7 +29,7 @@ console.log(
 )
 process.once('SIGTERM', () => {
   void (async () => {
-    await app.redis?.del(config.redisStream, `${config.redisKeyPrefix}stream-epoch:${config.redisStream}`)
+    await app.redis?.del(config.redisStream)
     await app.close()
     process.exit(0)
   })()

@@ -1,5 +1,6 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login, orders, reads, realtime, ferretdb. Without arguments, all of them.
+// in the same run. Sections: store, login, orders, reads, realtime, ferretdb, cluster. Without arguments, all of them.
+import { benchCluster } from './cluster.js'
 import { benchEventStore } from './event-store.js'
 import { benchFerretDb } from './ferretdb-cost.js'
 import { benchLogin } from './login.js'
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<void>> = {
   reads: benchReadSide,
   realtime: benchRealtime,
   ferretdb: benchFerretDb,
+  cluster: benchCluster,
 }
 
 const wanted = process.argv.slice(2)

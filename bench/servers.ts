@@ -6,7 +6,16 @@ import { execFileSync } from 'node:child_process'
  */
 export function benchMongo(): { uri: string; pid?: number; pgDatabase?: string; stop(): void } {
   const given = process.env.MONGODB_URI
-  if (given) return { uri: given, stop: () => undefined }
+  if (given) {
+    // A FerretDB started with scripts/ferretdb.sh exports these too: its CPU and queries can be measured.
+    const { FERRETDB_PID, FERRETDB_PG_DB } = process.env
+    return {
+      uri: given,
+      ...(FERRETDB_PID ? { pid: Number(FERRETDB_PID) } : {}),
+      ...(FERRETDB_PG_DB ? { pgDatabase: FERRETDB_PG_DB } : {}),
+      stop: () => undefined,
+    }
+  }
   const exports = execFileSync('bash', ['scripts/ferretdb.sh', 'start'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

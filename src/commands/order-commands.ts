@@ -35,7 +35,7 @@ export interface OrderCommandDeps {
   isSalesRep(email: string): Promise<boolean>
 }
 
-/** A new order number can have been handed out twice (FerretDB's counter): its claim then fails and takes another. */
+/** A new order number can have been handed out twice (FerretDB's counter, a Redis that lost its counter): its claim then fails and takes another. */
 const PLACE_ATTEMPTS = 10
 
 export type OrderCommands = ReturnType<typeof createOrderCommands>
@@ -49,13 +49,17 @@ export function createOrderCommands(deps: OrderCommandDeps) {
     idempotency?: IdempotentRequest,
   ): Promise<OrderCommandResult> {
     let prepared: { salesRep: string; catalog: ReadonlyMap<string, SkuState> } | undefined
+    let tried: number | undefined
     const result = await deps.handle(
       orderDecider,
       // Each attempt claims a new order stream under the next number: creating it with
       // `no_stream` is the claim, so a number handed out twice is refused and asked again.
       async () => {
         prepared ??= { salesRep: await salesRepFor(input.sales_rep, principal), catalog: await catalogFor(input) }
-        const orderId = formatOrderId(await deps.sequences.next('order_number'))
+        // A number tried before was taken: later ones must be above it.
+        if (tried !== undefined) await deps.sequences.atLeast('order_number', tried)
+        tried = await deps.sequences.next('order_number')
+        const orderId = formatOrderId(tried)
         return {
           stream: orderStream(orderId),
           claim: true,

@@ -2,13 +2,16 @@ import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore, ReadAllResult } from '../events/event-store.js'
 import { lowerBound } from '../shared/lower-bound.js'
 
+/** How long events seen missing may take to arrive by notification before the store is read for them. */
+const NOTIFICATION_GRACE_MS = 50
+
 export interface EventFeedOptions {
   store: EventStore
-  /** Registers a wake-up for events appended anywhere (another instance's notification); returns an unsubscribe. */
-  wake?: (listener: () => void) => () => void
+  /** Registers for the events other instances stored (their notifications; may miss some); returns an unsubscribe. */
+  received?: (listener: (events: readonly ReadEvent[]) => void) => () => void
   /** Recent events kept in memory for consumers that are caught up (default 2 000). */
   windowSize?: number
-  /** Polls the store at once when woken, else every `minPollMs` … `maxPollMs`, backing off while idle. */
+  /** Reads the store at most every `minPollMs` (at once when events are missing), else backing off to `maxPollMs` while idle. */
   minPollMs?: number
   maxPollMs?: number
   onError?: (error: unknown) => void
@@ -34,8 +37,9 @@ export interface EventFeed {
 /**
  * The one reader of the event store per process, shared by every consumer (projections, the
  * relay): it keeps the newest events in memory, taking this process's own commits as they are
- * stored and reading the store only for what other instances wrote — when woken by their
- * notification, or on a poll that backs off while nothing happens. A consumer that has fallen
+ * stored and other instances' from their notifications, and reading the store only for what
+ * neither brought (a lost message, an instance without Redis) — when events are seen to be
+ * missing, or on a poll that backs off while nothing happens. A consumer that has fallen
  * further behind than the window reads the store directly. Positions are gap-free, so the
  * window only ever grows at its end: an event arriving beyond a gap waits until the store
  * has been read up to it.
@@ -59,6 +63,8 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
   let again = false
   let pollMs = minPollMs
   let timer: NodeJS.Timeout | undefined
+  let lastReadAt = 0
+  let readWanted = false
 
   function extend(events: readonly ReadEvent[]): void {
     const from = window.length
@@ -83,21 +89,27 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     for (const waiter of waiters) if (head > waiter.position) waiter.done()
   }
 
-  const unsubscribeLocal = store.onAppended((events) => {
+  /** A commit stored here or elsewhere: taken if it is next, else kept until what comes before is known. */
+  function offer(events: readonly ReadEvent[]): void {
     const first = events[0]
     if (!started || !first) return
     if (first.position === head + 1) extend(events)
     else if (first.position > head + 1) {
-      ahead.set(first.position, events)
-      poke() // another instance wrote the positions in between
+      ahead.set(first.position, [...events])
+      // Positions in between: their message may still come, else the store has them.
+      if (!stopped) void poll(false)
     }
-  })
-  const unsubscribeWake = options.wake?.(() => {
-    poke()
-  })
+  }
+  const unsubscribeLocal = store.onAppended(offer)
+  const unsubscribeReceived = options.received?.(offer)
 
-  /** Reads the store from `head` until it has nothing more; one read at a time. */
-  function poll(): Promise<void> {
+  /**
+   * Reads the store from `head` until it has nothing more; one read at a time. `needed`
+   * false: only for events missing before a commit that arrived early — skipped if their
+   * notifications came meanwhile.
+   */
+  function poll(needed = true): Promise<void> {
+    readWanted ||= needed
     if (polling) {
       again = true
       return polling
@@ -105,6 +117,14 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     polling = (async () => {
       do {
         again = false
+        // At most one read per `minPollMs`; for events seen missing, first a moment for their
+        // notifications, which usually bring them.
+        const spacing = lastReadAt + minPollMs - Date.now()
+        const wait = readWanted ? spacing : Math.max(spacing, NOTIFICATION_GRACE_MS)
+        if (started && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        if (started && !readWanted && ahead.size === 0) continue
+        readWanted = false
+        lastReadAt = Date.now()
         try {
           if (!started) {
             head = await store.headPosition()
@@ -187,7 +207,7 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
       stopped = true
       clearTimeout(timer)
       unsubscribeLocal()
-      unsubscribeWake?.()
+      unsubscribeReceived?.()
       for (const waiter of waiters) waiter.done()
     },
   }

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type CommitDocument, type CommitLog, type CommittedEvent, DuplicateKeyError } from './commit-log.js'
+import type { AppendTurns } from './append-turns.js'
+import {
+  type CommitDocument,
+  type CommitLog,
+  type CommittedEvent,
+  DuplicateKeyError,
+  GENERATED_COMMAND_ID_PREFIX,
+} from './commit-log.js'
 import { CommandIdConflictError, ConcurrencyError, EventStoreBusyError } from './errors.js'
 import type { ExpectedVersion } from './event-store.js'
 
@@ -21,6 +28,8 @@ export interface CommitWriterOptions {
   /** Test seam: runs for each commit after its position is chosen, before the batch is written. */
   beforeInsert?: (stream: string, position: number) => Promise<void>
   maxBatch?: number
+  /** Turns shared with the other instances writing to this log (none: race for positions). */
+  turns?: AppendTurns
 }
 
 /**
@@ -33,7 +42,8 @@ export interface CommitWriterOptions {
  * visible in order and never leave gaps: a reader cannot skip a commit still in flight and
  * never waits for one that will not come (DESIGN §4.6, by construction instead of gap
  * claims). FerretDB v1 could not keep a position counter anyway: its `$inc` loses updates.
- * Batching keeps racing within a process to zero and amortises a round trip over many commits.
+ * Batching keeps racing within a process to zero and amortises a round trip over many commits;
+ * with `turns`, instances take turns instead of racing each other (see `append-turns.ts`).
  */
 export function createCommitWriter(log: CommitLog, options: CommitWriterOptions = {}): (append: PendingAppend) => void {
   const maxBatch = options.maxBatch ?? 100
@@ -46,11 +56,18 @@ export function createCommitWriter(log: CommitLog, options: CommitWriterOptions 
     draining = true
     try {
       for (let attempt = 1; queue.length > 0; attempt++) {
+        // While this process waits for its turn, more appends join the batch.
+        const turn = await options.turns?.take(Math.max(0, (queue[0]?.deadline ?? 0) - performance.now()))
+        // A turn tells the last position written by anyone; a new turn (its holder died) knows none.
+        if (turn) knownLast = turn.lastPosition === undefined ? undefined : Math.max(knownLast ?? 0, turn.lastPosition)
         const batch = queue.splice(0, maxBatch)
-        const retry = await writeBatch(batch).catch((error: unknown) => {
-          for (const append of batch) append.reject(error)
-          return []
-        })
+        const retry = await writeBatch(batch)
+          .catch((error: unknown) => {
+            for (const append of batch) append.reject(error)
+            knownLast = undefined
+            return []
+          })
+          .finally(() => turn?.release(knownLast))
         const now = performance.now()
         for (const append of retry) {
           if (now > append.deadline) append.reject(new EventStoreBusyError(attempt))
@@ -85,20 +102,25 @@ export function createCommitWriter(log: CommitLog, options: CommitWriterOptions 
       for (const append of [...group(failed), ...notTried]) append.reject(error)
       return []
     }
-    // Which unique key was taken decides what happened to the failed commit.
-    const twin = await log.findByCommandId(failed.commandId)
+    // Which unique key was taken decides what happened to the failed commit. One round trip
+    // learns all three, so a writer that lost a race is as quick to try again as the winner.
+    const [twin, streamHead, last] = await Promise.all([
+      failed.commandId.startsWith(GENERATED_COMMAND_ID_PREFIX) ? null : log.findByCommandId(failed.commandId),
+      log.findStreamHead(failed.stream),
+      log.lastPosition(),
+    ])
+    knownLast = last
     if (twin) {
       if (twin.stream === failed.stream) settle(failed, twin, followers, true)
       else for (const append of group(failed)) append.reject(new CommandIdConflictError(failed.commandId))
       return notTried
     }
-    const head = (await log.findStreamHead(failed.stream))?.last_version ?? 0
+    const head = streamHead?.last_version ?? 0
     if (head >= failedCommit.version && failed.expected !== 'any') {
       for (const append of group(failed)) append.reject(new ConcurrencyError(failed.stream, failed.expected, head))
       return notTried
     }
     // Its position (or, for `any`, its version) was taken by another writer: try again at the new end.
-    knownLast = undefined
     return [...group(failed), ...notTried]
   }
 

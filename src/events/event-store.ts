@@ -1,3 +1,4 @@
+import type { AppendTurns } from './append-turns.js'
 import type { DomainEvent } from './catalog.js'
 import { type CommitDocument, type CommitLog, GENERATED_COMMAND_ID_PREFIX, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
@@ -61,6 +62,8 @@ export interface EventStoreOptions {
   now?: () => Date
   /** Test seam: runs after a commit's position is chosen, before it is written. */
   beforeInsert?: (stream: string, position: number) => Promise<void>
+  /** Turns at appending shared with other instances (see `append-turns.ts`). */
+  turns?: AppendTurns
 }
 
 const DEFAULT_READ_LIMIT = 500
@@ -73,7 +76,10 @@ const DEFAULT_READ_LIMIT = 500
 export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLog, options: EventStoreOptions): EventStore<E> {
   const now = options.now ?? (() => new Date())
   const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
-  const write = createCommitWriter(log, options.beforeInsert ? { beforeInsert: options.beforeInsert } : {})
+  const write = createCommitWriter(log, {
+    ...(options.beforeInsert ? { beforeInsert: options.beforeInsert } : {}),
+    ...(options.turns ? { turns: options.turns } : {}),
+  })
   const listeners = new Set<(events: ReadEvent<E>[]) => void>()
 
   async function append<T extends E>(stream: string, events: readonly T[], opts: AppendOptions): Promise<AppendResult<T>> {

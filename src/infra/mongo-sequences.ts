@@ -15,6 +15,9 @@ interface CounterDocument {
  */
 export function mongoSequences(db: Db): Sequences {
   const counters = db.collection<CounterDocument>('counters')
+  const atLeast = async (name: string, value: number) => {
+    await counters.updateOne({ _id: name }, { $max: { seq: value } }, { upsert: true })
+  }
   return coalescingSequences(async (name, count) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -30,5 +33,5 @@ export function mongoSequences(db: Db): Sequences {
         if (!isDuplicateKey(error) || attempt >= 3) throw error
       }
     }
-  })
+  }, atLeast)
 }

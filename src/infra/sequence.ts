@@ -1,6 +1,8 @@
 /** Named counters: each `next` hands out a larger number than any before it in this sequence. */
 export interface Sequences {
   next(name: string): Promise<number>
+  /** `value` turned out to be taken already (a claim failed): later numbers must be above it. */
+  atLeast(name: string, value: number): Promise<void>
 }
 
 /** Adds `count` to the named counter and returns its new value. */
@@ -12,7 +14,7 @@ export type Reserve = (name: string, count: number) => Promise<number>
  * them at once). One round trip serves many callers, and this process never races
  * itself on the counter document.
  */
-export function coalescingSequences(reserve: Reserve): Sequences {
+export function coalescingSequences(reserve: Reserve, atLeast: Sequences['atLeast']): Sequences {
   const queues = new Map<string, { waiting: ((value: number | Error) => void)[]; busy: boolean }>()
 
   async function drain(name: string, queue: { waiting: ((value: number | Error) => void)[]; busy: boolean }): Promise<void> {
@@ -32,6 +34,7 @@ export function coalescingSequences(reserve: Reserve): Sequences {
   }
 
   return {
+    atLeast,
     next(name) {
       let queue = queues.get(name)
       if (!queue) {
@@ -53,9 +56,15 @@ export function coalescingSequences(reserve: Reserve): Sequences {
 /** Counters in memory (embedded mode and tests). */
 export function memorySequences(): Sequences {
   const values = new Map<string, number>()
-  return coalescingSequences((name, count) => {
-    const value = (values.get(name) ?? 0) + count
-    values.set(name, value)
-    return Promise.resolve(value)
-  })
+  return coalescingSequences(
+    (name, count) => {
+      const value = (values.get(name) ?? 0) + count
+      values.set(name, value)
+      return Promise.resolve(value)
+    },
+    (name, value) => {
+      values.set(name, Math.max(values.get(name) ?? 0, value))
+      return Promise.resolve()
+    },
+  )
 }

@@ -12,8 +12,6 @@ export interface FeedEvent {
 export interface FeedEntry {
   position: number
   event: FeedEvent
-  /** The stream's epoch when the entry was written: a change means the stream was lost and rebuilt. */
-  epoch: string
 }
 
 /**
@@ -22,11 +20,10 @@ export interface FeedEntry {
  * positions, so writing an entry twice is refused by the stream itself.
  */
 export interface FeedStream {
-  /**
-   * The stream's epoch. `created` is true when this call had to start a new one — the
-   * stream is new or its store lost its data (e.g. Redis restarted without persistence).
-   */
-  epoch(): Promise<{ epoch: string; created: boolean }>
+  /** The newest entry; null when the stream is empty (new, or its store lost its data). */
+  top(): Promise<FeedEntry | null>
+  /** Removes every entry: the stream was found holding entries that are not this store's. */
+  reset(): Promise<void>
   /** Appends in order; entries at or below the stream's last position are skipped (already there). */
   append(entries: readonly FeedEntry[], maxLength: number): Promise<void>
   /** Entries after `after`, oldest first, waiting up to `blockMs` for at least one. */

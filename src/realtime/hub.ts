@@ -17,19 +17,25 @@ interface Member {
 /**
  * This instance's clients and the loop that feeds them: it reads the feed stream (Redis, or
  * memory when embedded) in position order and delivers every entry to every client, after
- * replaying what a resuming client missed. A change of the stream's epoch tells every client
- * to resynchronise.
+ * replaying what a resuming client missed. Positions are dense, so a client is told to
+ * resynchronise exactly when the stream cannot give it the next one: an entry arrives after
+ * a hole (the stream lost more than it keeps), or what was delivered lies beyond the event
+ * store's head (the stream held another store's entries, and was emptied and refilled).
  */
 export class FeedHub {
   private readonly members = new Set<Member>()
   private last = 0
-  private epoch: string | undefined
   private stopped = false
   private loop: Promise<void> | undefined
 
   constructor(
     private readonly stream: FeedStream,
-    private readonly options: { onError: (error: unknown) => void; blockMs?: number },
+    private readonly options: {
+      onError: (error: unknown) => void
+      /** The event store's last position. */
+      head: () => Promise<number>
+      blockMs?: number
+    },
   ) {}
 
   /** Starts following the stream from its current end (found once the stream answers). */
@@ -93,6 +99,7 @@ export class FeedHub {
         }
         const entries = await this.stream.read(this.last, 500, this.options.blockMs ?? 5000)
         for (const entry of entries) this.publish(entry)
+        if (entries.length === 0) await this.noticeReset()
       } catch (error) {
         if (this.isStopped()) return
         this.options.onError(error)
@@ -106,11 +113,26 @@ export class FeedHub {
     return this.stopped
   }
 
-  private publish(entry: FeedEntry): void {
-    if (this.epoch !== undefined && entry.epoch !== this.epoch) {
-      for (const member of this.members) member.subscriber.resync('the event stream was reset; reload over HTTP')
+  /** While idle: positions delivered beyond the store's head were not this store's events. */
+  private async noticeReset(): Promise<void> {
+    const head = await this.options.head()
+    if (this.last <= head) return
+    this.last = head
+    this.resyncAll('the event stream was reset; reload over HTTP')
+  }
+
+  private resyncAll(reason: string): void {
+    for (const member of this.members) {
+      member.subscriber.resync(reason)
+      member.last = this.last
     }
-    this.epoch = entry.epoch
+  }
+
+  private publish(entry: FeedEntry): void {
+    if (this.last > 0 && entry.position > this.last + 1) {
+      this.last = entry.position - 1
+      this.resyncAll('events before this one are no longer kept; reload over HTTP')
+    }
     this.last = Math.max(this.last, entry.position)
     for (const member of this.members) {
       if (member.pending) member.pending.push(entry.event)

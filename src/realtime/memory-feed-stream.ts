@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { lowerBound } from '../shared/lower-bound.js'
 import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
 
@@ -26,14 +25,17 @@ export class MemoryFeedStream implements FeedStream {
   private keptFrom = 0
 
   constructor(private readonly options: MemoryFeedStreamOptions = {}) {}
-  private readonly epochId = randomUUID()
-  private epochSeen = false
   private waiters = new Set<() => void>()
 
-  epoch(): Promise<{ epoch: string; created: boolean }> {
-    const created = !this.epochSeen
-    this.epochSeen = true
-    return Promise.resolve({ epoch: this.epochId, created })
+  top(): Promise<FeedEntry | null> {
+    return Promise.resolve(this.entries.at(-1) ?? null)
+  }
+
+  reset(): Promise<void> {
+    this.entries = []
+    this.start = 0
+    this.keptFrom = 0
+    return Promise.resolve()
   }
 
   append(entries: readonly FeedEntry[], maxLength: number): Promise<void> {
@@ -72,9 +74,8 @@ export class MemoryFeedStream implements FeedStream {
     if (held === undefined || held <= after + 1) return this.after(after, count)
     const { history } = this.options
     if (!history || this.keptFrom > after + 1) return 'trimmed'
-    const epoch = this.epochId
     const older = (await history(after, Math.min(count, held - 1 - after))).filter((event) => event.position < held)
-    const entries = older.map((event) => ({ position: event.position, event, epoch }))
+    const entries = older.map((event) => ({ position: event.position, event }))
     return entries.length < count
       ? [...entries, ...this.after(entries.at(-1)?.position ?? after, count - entries.length)]
       : entries

@@ -1,43 +1,36 @@
-import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
 
 const ALREADY_THERE = /equal or smaller than the target stream top item/
 
 /**
- * The feed stream in Redis: `XADD <stream> MAXLEN ~ <n> <position>-0 event <json> epoch <id>`
- * (never `*`: a re-sent entry is refused by Redis). Reads use a connection of their own,
- * because `XREAD BLOCK` holds it.
+ * The feed stream in Redis: `XADD <stream> MAXLEN ~ <n> <position>-0 event <json>` (never
+ * `*`: a re-sent entry is refused by Redis). `redis` should not queue commands while it is
+ * disconnected (`enableOfflineQueue: false`): a write replayed after Redis restarted empty
+ * would land before the history the relay writes back first. Reads use a connection of
+ * their own, because `XREAD BLOCK` holds it.
  */
 export class RedisFeedStream implements FeedStream {
   constructor(
     private readonly redis: Redis,
     private readonly reader: Redis,
     private readonly key: string,
-    private readonly epochKey: string,
   ) {}
 
-  async epoch(): Promise<{ epoch: string; created: boolean }> {
-    const fresh = randomUUID()
-    const created = (await this.redis.set(this.epochKey, fresh, 'NX')) === 'OK'
-    return { epoch: created ? fresh : ((await this.redis.get(this.epochKey)) ?? fresh), created }
+  async top(): Promise<FeedEntry | null> {
+    const [last] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)
+    return last ? toEntry(last) : null
+  }
+
+  async reset(): Promise<void> {
+    await this.redis.del(this.key)
   }
 
   async append(entries: readonly FeedEntry[], maxLength: number): Promise<void> {
     if (entries.length === 0) return
     const pipeline = this.redis.pipeline()
     for (const entry of entries) {
-      pipeline.xadd(
-        this.key,
-        'MAXLEN',
-        '~',
-        maxLength,
-        `${entry.position}-0`,
-        'event',
-        JSON.stringify(entry.event),
-        'epoch',
-        entry.epoch,
-      )
+      pipeline.xadd(this.key, 'MAXLEN', '~', maxLength, `${entry.position}-0`, 'event', JSON.stringify(entry.event))
     }
     for (const [error] of (await pipeline.exec()) ?? []) {
       if (error && !ALREADY_THERE.test(error.message)) throw error
@@ -72,5 +65,5 @@ function positionOf(id: string): number {
 
 function toEntry([id, fields]: [string, string[]]): FeedEntry {
   const value = (name: string) => fields[fields.indexOf(name) + 1] ?? ''
-  return { position: positionOf(id), event: JSON.parse(value('event')) as FeedEvent, epoch: value('epoch') }
+  return { position: positionOf(id), event: JSON.parse(value('event')) as FeedEvent }
 }

@@ -10,6 +10,8 @@ export interface RelayOptions {
   stream: FeedStream
   /** Entries the stream keeps (`MAXLEN ~`); also how much history is re-sent into a lost stream. */
   maxLength: number
+  /** The stream's newest entry was not this store's event: it is about to be emptied and refilled. */
+  onForeignStream?: (top: FeedEntry) => void
 }
 
 export interface StartRelayOptions extends RelayOptions {
@@ -23,12 +25,15 @@ export interface StartRelayOptions extends RelayOptions {
 
 /** Starts the relay: the catch-up subscription `relay`, a singleton across instances by its lease. */
 export function startRelay(options: StartRelayOptions): Subscription {
+  const handle = relayHandler(options)
   return startSubscription({
     name: 'relay',
     store: options.store,
     leases: options.leases,
     holder: options.holder,
-    handle: relayHandler(options),
+    handle,
+    // Also while nothing happens: a Redis that restarted empty gets its history back at once.
+    onIdle: (lease) => handle([], lease),
     feed: options.feed,
     lingerMs: CONSUMER_LINGER_MS,
     onError: options.onError,
@@ -38,36 +43,58 @@ export function startRelay(options: StartRelayOptions): Subscription {
 /**
  * The relay's batch handler: writes each event to the feed stream under its position. After a
  * crash between writing and checkpointing, the batch is written again and the stream refuses
- * what it already holds, so every event is there exactly once. If the stream's store lost its
- * data (a new epoch), the recent history is written again first, so that clients resuming
- * from a recent position can still do so.
+ * what it already holds, so every event is there exactly once.
+ *
+ * Before writing, it looks at the stream's newest entry:
+ * - none (a new stream, or Redis restarted without its data) or one older than the event
+ *   before this batch: the missing history — at most `maxLength` events — is written back
+ *   first, so clients resuming from a recent position get exactly what they missed;
+ * - one that is not this store's event at that position (another database's stream, a
+ *   restored backup): reported through `onForeignStream`, the stream is emptied and refilled,
+ *   since positions the stream already holds would otherwise be refused silently.
+ * The newest entry it wrote itself is remembered, so the usual batch costs one `XREVRANGE`.
+ * Called with no events (while idle), it makes sure the stream holds everything up to the
+ * checkpoint.
  */
 export function relayHandler(options: RelayOptions): BatchHandler {
-  return async (events) => {
-    const first = events[0]
-    if (!first) return
-    const { epoch, created } = await options.stream.epoch()
-    if (created && first.position > 1) {
-      const from = Math.max(0, first.position - 1 - options.maxLength)
-      let after = from
-      while (after < first.position - 1) {
-        const { events: history, position } = await options.store.readAll({ after, limit: 500 })
-        const earlier = history.filter((e) => e.position < first.position)
-        if (earlier.length === 0) break
-        await options.stream.append(
-          earlier.map((e) => entry(e, epoch)),
-          options.maxLength,
-        )
-        after = position
-      }
+  const { store, stream, maxLength } = options
+  let written: FeedEntry | undefined
+
+  async function isOurs(top: FeedEntry): Promise<boolean> {
+    if (written?.position === top.position) return written.event.event_id === top.event.event_id
+    const { events } = await store.readAll({ after: top.position - 1, limit: 1 })
+    const ours = events[0]
+    return ours?.position === top.position && ours.event_id === top.event.event_id
+  }
+
+  /** Writes the events after `after` and before `before`, the newest `maxLength` of them. */
+  async function refill(after: number, before: number): Promise<void> {
+    for (let from = Math.max(after, before - 1 - maxLength); from < before - 1;) {
+      const { events, position } = await store.readAll({ after: from, limit: 500 })
+      const earlier = events.filter((e) => e.position < before)
+      if (earlier.length === 0) break
+      await stream.append(earlier.map(entry), maxLength)
+      from = position
     }
-    await options.stream.append(
-      events.map((e) => entry(e, epoch)),
-      options.maxLength,
-    )
+  }
+
+  // Called with no events when idle: the stream must then hold everything up to the checkpoint.
+  return async (events, lease) => {
+    const from = events[0]?.position ?? lease.position + 1
+    let top = await stream.top()
+    if (top && !(await isOurs(top))) {
+      options.onForeignStream?.(top)
+      await stream.reset()
+      top = null
+    }
+    if ((top?.position ?? 0) < from - 1) await refill(top?.position ?? 0, from)
+    const last = events.at(-1)
+    if (!last) return
+    await stream.append(events.map(entry), maxLength)
+    written = entry(last)
   }
 }
 
-function entry(event: StoredEvent, epoch: string): FeedEntry {
-  return { position: event.position, event: toFeedEvent(event), epoch }
+function entry(event: StoredEvent): FeedEntry {
+  return { position: event.position, event: toFeedEvent(event) }
 }

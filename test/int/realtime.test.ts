@@ -38,7 +38,7 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
   afterAll(async () => {
     await Promise.all([a.app.close(), b.app.close()])
     const redis = new Redis(redisUri ?? '')
-    await redis.del(stream, `${stream}:stream-epoch:${stream}`)
+    await redis.del(stream)
     redis.disconnect()
     await database.drop()
   })

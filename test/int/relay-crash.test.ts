@@ -22,7 +22,7 @@ describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', (
     redis = new Redis(redisUri ?? '')
   })
   afterAll(async () => {
-    await redis.del(key, `${key}:epoch`)
+    await redis.del(key)
     redis.disconnect()
     await database.drop()
   })
@@ -52,7 +52,7 @@ describe.skipIf(skipWithoutServers)('relay crash between XADD and checkpoint', (
       batchSize: 7, // other batch boundaries than the crashed run's
       handle: relayHandler({
         store,
-        stream: new RedisFeedStream(redis, redis.duplicate(), key, `${key}:epoch`),
+        stream: new RedisFeedStream(redis, redis.duplicate(), key),
         maxLength: 100_000,
       }),
     })

@@ -308,5 +308,39 @@ export function eventStoreContract(adapter: string, makeLog: () => Promise<Commi
       expect(seen.map((e) => e.event_id).sort()).toEqual(acknowledged.map((e) => e.event_id).sort())
       expect(acknowledged.length).toBe(8 * 6 * 2 + 1)
     })
+
+    it('three store instances appending concurrently (three service instances): none refused as busy, every event read once in order', async () => {
+      const instances = [open(), open(), open()]
+      const acknowledged: StoredEvent[] = []
+      const refused: unknown[] = []
+      await Promise.all(
+        instances.flatMap((instance, i) =>
+          // Four requests at a time on each instance, 15 orders each: 180 racing commits.
+          Array.from({ length: 4 }, async (_, r) => {
+            for (let n = 0; n < 15; n++) {
+              try {
+                const result = await instance.append(`order-${i}-${r}-${n}`, [created(n), created(n + 1)], {
+                  ...who,
+                  expectedVersion: 'no_stream',
+                })
+                acknowledged.push(...result.events)
+              } catch (error) {
+                refused.push(error)
+              }
+            }
+          }),
+        ),
+      )
+      expect(refused).toEqual([])
+      const seen: StoredEvent[] = []
+      for (let after = 0; ;) {
+        const { events, position } = await store.readAll({ after, limit: 50 })
+        if (events.length === 0) break
+        seen.push(...events)
+        after = position
+      }
+      expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 3 * 4 * 15 * 2 }, (_, i) => i + 1))
+      expect(seen.map((e) => e.event_id).sort()).toEqual(acknowledged.map((e) => e.event_id).sort())
+    })
   })
 }

@@ -4,16 +4,19 @@ import type { FastifyInstance } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
 import WebSocket from 'ws'
 import type { FeedEvent } from '../../src/realtime/feed-stream.js'
-import { buildTestApp } from './app.js'
+import { type LogCapture, buildTestApp } from './app.js'
 import { eventually, within } from './wait.js'
 
 /** An app listening on a free port of 127.0.0.1, for clients over real sockets. */
-export async function listeningApp(env: Record<string, string>): Promise<{ app: FastifyInstance; url: string }> {
-  const { app } = await buildTestApp({ env: { API_RATE_LIMIT: '1000000/1m', ...env } })
+export async function listeningApp(
+  env: Record<string, string>,
+  options: { captureLogs?: boolean } = {},
+): Promise<{ app: FastifyInstance; url: string; logs: LogCapture }> {
+  const { app, logs } = await buildTestApp({ env: { API_RATE_LIMIT: '1000000/1m', ...env }, ...options })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('no port')
-  return { app, url: `http://127.0.0.1:${address.port}` }
+  return { app, url: `http://127.0.0.1:${address.port}`, logs }
 }
 
 /** What a client received, in order, with the wall-clock time of each. */

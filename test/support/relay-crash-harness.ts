@@ -18,7 +18,7 @@ const store = createEventStore(new MongoCommitLog(db), { source: 'crashing-relay
 const redis = new Redis(REDIS_URI)
 const relay = relayHandler({
   store,
-  stream: new RedisFeedStream(redis, redis.duplicate(), REDIS_STREAM, `${REDIS_STREAM}:epoch`),
+  stream: new RedisFeedStream(redis, redis.duplicate(), REDIS_STREAM),
   maxLength: 100_000,
 })
 startSubscription({

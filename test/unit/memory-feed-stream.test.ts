@@ -5,7 +5,6 @@ import { MemoryFeedStream } from '../../src/realtime/memory-feed-stream.js'
 const metadata = { timestamp: '2026-01-01T00:00:00.000Z', source: 'test', actor: 'test', correlation_id: 'test' }
 const entry = (position: number): FeedEntry => ({
   position,
-  epoch: 'epoch-1',
   event: { event_id: `evt_${position}`, type: 'order.placed', data: { position }, metadata, position },
 })
 const positionsFrom = (found: FeedEntry[] | 'trimmed') => (found === 'trimmed' ? found : found.map((e) => e.position))

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createCommandHandler } from '../../commands/command-handler.js'
 import { type OrderCommands, createOrderCommands } from '../../commands/order-commands.js'
 import { type SkuCommands, createSkuCommands } from '../../commands/sku-commands.js'
+import { redisSequences } from '../../infra/redis-sequences.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +25,16 @@ export default fp(
       'orderCommands',
       createOrderCommands({
         handle,
-        sequences: app.storage.sequences,
+        // With Redis, order numbers come from it: FerretDB's counter can hand one out twice.
+        sequences:
+          app.redisFailFast && app.storage.kind === 'mongodb'
+            ? redisSequences(
+                app.redisFailFast,
+                app.config.redisKeyPrefix,
+                () => app.eventStore.headPosition(),
+                app.storage.sequences,
+              )
+            : app.storage.sequences,
         loadSku: (sku) => skuCommands.load(sku),
         isSalesRep: async (email) => {
           const user = await app.users.find(email)
@@ -33,5 +43,5 @@ export default fp(
       }),
     )
   },
-  { name: 'commands', dependencies: ['event-store', 'event-feed', 'storage', 'users'] },
+  { name: 'commands', dependencies: ['event-store', 'event-feed', 'storage', 'users', 'redis'] },
 )

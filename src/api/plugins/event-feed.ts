@@ -8,18 +8,12 @@ declare module 'fastify' {
   }
 }
 
-/** The shared event feed: this process's commits at once, other instances' when notified or polled. */
+/** The shared event feed: this process's commits at once, other instances' from their notifications (or the store). */
 export default fp(
   async (app) => {
     const feed = startEventFeed({
       store: app.eventStore,
-      // Our own appends reach the feed directly; a notification only matters beyond what it knows.
-      wake: (listener) =>
-        app.onEventsAppended((position) => {
-          setImmediate(() => {
-            if (position > feed.head) listener()
-          })
-        }),
+      received: (listener) => app.onOthersAppended(listener),
       onError: (error) => {
         app.log.warn({ err: error }, 'event feed: cannot read the event store; retrying')
       },

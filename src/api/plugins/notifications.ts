@@ -1,26 +1,25 @@
 import fp from 'fastify-plugin'
+import type { ReadEvent } from '../../events/envelope.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * Calls `listener` with the last position when any instance has appended events: at once
-     * for this instance's own writes, through Redis pub/sub for the others'. Consumers still
-     * poll; this only wakes them early. Returns an unsubscribe.
+     * Calls `listener` with the events of every commit another instance has stored, through
+     * Redis pub/sub (at most once: a message can be lost, so readers still check the store).
+     * Returns an unsubscribe.
      */
-    onEventsAppended(listener: (position: number) => void): () => void
+    onOthersAppended(listener: (events: readonly ReadEvent[]) => void): () => void
   }
 }
 
-/** Cross-instance "events were appended" wake-ups for catch-up subscriptions. */
+/**
+ * Cross-instance notifications: each commit this instance stores is published with its
+ * events, so the other instances' event feeds extend from the message instead of reading
+ * the store (which on FerretDB is a scan of the log per read).
+ */
 export default fp(
   async (app) => {
-    const listeners = new Set<(position: number) => void>()
-    const wakeAll = (position: number) => {
-      for (const listener of listeners) listener(position)
-    }
-    app.eventStore.onAppended((events) => {
-      wakeAll(events.at(-1)?.position ?? 0)
-    })
+    const listeners = new Set<(events: readonly ReadEvent[]) => void>()
 
     if (app.redis) {
       const channel = `${app.config.redisKeyPrefix}events-appended`
@@ -28,21 +27,28 @@ export default fp(
       const subscriber = app.redis.duplicate({ maxRetriesPerRequest: null })
       subscriber.on('error', () => undefined) // the shared connection already logs Redis errors
       subscriber.on('message', (_channel: string, message: string) => {
-        wakeAll(Number(message) || 0)
+        let events: ReadEvent[]
+        try {
+          events = JSON.parse(message) as ReadEvent[]
+        } catch {
+          return // not ours (another writer on the channel): the feed polls the store anyway
+        }
+        if (!Array.isArray(events)) return
+        for (const listener of listeners) listener(events)
       })
       // Not awaited: with Redis down the subscription waits for it, and polling covers meanwhile.
       subscriber.subscribe(channel).catch((error: unknown) => {
         app.log.warn({ err: error }, 'cannot subscribe to append notifications; polling only')
       })
       app.eventStore.onAppended((events) => {
-        publisher.publish(channel, String(events.at(-1)?.position ?? 0)).catch(() => undefined)
+        publisher.publish(channel, JSON.stringify(events)).catch(() => undefined)
       })
       app.addHook('onClose', async () => {
         subscriber.disconnect()
       })
     }
 
-    app.decorate('onEventsAppended', (listener: (position: number) => void) => {
+    app.decorate('onOthersAppended', (listener: (events: readonly ReadEvent[]) => void) => {
       listeners.add(listener)
       return () => {
         listeners.delete(listener)

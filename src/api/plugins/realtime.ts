@@ -30,13 +30,17 @@ const READ_BLOCK_MS = 5000
  */
 export default fp(
   async (app) => {
-    const { redisStream, redisStreamMaxLength, redisKeyPrefix } = app.config
+    const { redisStream, redisStreamMaxLength } = app.config
     // XREAD BLOCK holds a connection of its own; its errors are reported by the hub.
     const reader = app.redis?.duplicate({ commandTimeout: READ_BLOCK_MS + 5000 })
     reader?.on('error', () => undefined)
+    // Writes fail at once while Redis is away instead of being replayed out of order later.
+    const writer = app.redis?.duplicate({ enableOfflineQueue: false, commandTimeout: 5000 })
+    writer?.on('error', () => undefined)
+    await writer?.connect().catch(() => undefined) // (down now: it keeps reconnecting in the background)
     const stream: FeedStream =
-      app.redis && reader
-        ? new RedisFeedStream(app.redis, reader, redisStream, `${redisKeyPrefix}stream-epoch:${redisStream}`)
+      writer && reader
+        ? new RedisFeedStream(writer, reader, redisStream)
         : new MemoryFeedStream({
             // The embedded feed reads old entries from the event store rather than keeping copies.
             history: async (after, count) => (await app.eventStore.readAll({ after, limit: count })).events.map(toFeedEvent),
@@ -52,10 +56,17 @@ export default fp(
       onError: (error) => {
         app.log.warn({ err: error }, 'relay: cannot write to the event stream yet; will retry from its checkpoint')
       },
+      onForeignStream: (top) => {
+        app.log.error(
+          { stream: redisStream, position: top.position, event_id: top.event.event_id },
+          "relay: the event stream holds entries that are not this event store's (another database, or a restored backup); emptying it and writing this store's recent events",
+        )
+      },
     })
 
     const hub = new FeedHub(stream, {
       blockMs: READ_BLOCK_MS,
+      head: () => app.eventStore.headPosition(),
       onError: (error) => {
         app.log.warn({ err: error }, 'real-time feed: cannot read the event stream; retrying')
       },
@@ -72,6 +83,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await relay.stop()
       await hub.stop()
+      writer?.disconnect()
     })
   },
   { name: 'realtime', dependencies: ['event-store', 'storage', 'redis', 'event-feed'] },

@@ -5,6 +5,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The shared Redis connection, or undefined when REDIS_URI is not set. */
     redis: Redis | undefined
+    /**
+     * A second connection for what the write path asks Redis (append turns, order numbers):
+     * it refuses commands at once while disconnected and gives up after 1 s, so appends go on
+     * without Redis instead of waiting for it.
+     */
+    redisFailFast: Redis | undefined
   }
 }
 
@@ -14,6 +20,7 @@ export default fp(
     const { redisUri, instanceId } = app.config
     if (redisUri === undefined) {
       app.decorate('redis', undefined)
+      app.decorate('redisFailFast', undefined)
       return
     }
     // A Redis that hangs (not just one that is down) must not hang requests: commands time out.
@@ -32,10 +39,15 @@ export default fp(
       app.log.error({ err: error }, 'Redis at REDIS_URI is not reachable yet; retrying in the background')
     }
     app.decorate('redis', redis)
+    const failFast = redis.duplicate({ enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 0 })
+    failFast.on('error', () => undefined) // (the shared connection logs Redis errors)
+    await failFast.connect().catch(() => undefined)
+    app.decorate('redisFailFast', failFast)
     app.readiness.add('redis', async () => {
       await redis.ping()
     })
     app.addHook('onClose', async () => {
+      failFast.disconnect()
       await redis.quit().catch(() => {
         redis.disconnect()
       })
