@@ -11,7 +11,7 @@ const CHUNK = 250
  * handling them: a few milliseconds of read-your-writes and feed latency for batches that
  * carry many events under load.
  */
-export const CONSUMER_LINGER_MS = 5
+export const CONSUMER_LINGER_MS = 20
 
 /**
  * Fail-over timing. A holder renews every TTL/3 (2 s) and stops writing 1 s before its expiry;

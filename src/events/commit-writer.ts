@@ -150,8 +150,12 @@ export function createCommitWriter(log: CommitLog, options: CommitWriterOptions 
       // A stream written twice in one batch: the second commit builds on the first.
       const current = streamVersions.get(append.stream) ?? heads[i] ?? 0
       if (!versionMatches(append.expected, current)) {
-        const error = new ConcurrencyError(append.stream, append.expected, current)
-        for (const a of [append, ...(followers.get(append.commandId) ?? [])]) a.reject(error)
+        // Perhaps because this very command was stored already (a retry): then it is a replay.
+        const twin = append.commandId.startsWith(GENERATED_COMMAND_ID_PREFIX) ? null : await log.findByCommandId(append.commandId)
+        const group = [append, ...(followers.get(append.commandId) ?? [])]
+        if (twin?.stream === append.stream) settle(append, twin, followers, true)
+        else if (twin) for (const a of group) a.reject(new CommandIdConflictError(append.commandId))
+        else for (const a of group) a.reject(new ConcurrencyError(append.stream, append.expected, current))
         continue
       }
       const count = append.events.length

@@ -3,7 +3,7 @@ import type { DomainEvent } from './catalog.js'
 import { type CommitDocument, type CommitLog, GENERATED_COMMAND_ID_PREFIX, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
 import { type NewEvent, type ReadEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
-import { CommandIdConflictError, InvalidAppendError } from './errors.js'
+import { InvalidAppendError } from './errors.js'
 import { findUnstorable } from './storable.js'
 
 /** What the writer believes the stream's version is (DESIGN §4.1). */
@@ -84,13 +84,8 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
 
   async function append<T extends E>(stream: string, events: readonly T[], opts: AppendOptions): Promise<AppendResult<T>> {
     validate(stream, events, opts)
-    if (opts.commandId !== undefined) {
-      const original = await log.findByCommandId(opts.commandId)
-      if (original) {
-        if (original.stream !== stream) throw new CommandIdConflictError(opts.commandId)
-        return appendResultOf<T>(original, true)
-      }
-    }
+    // A command id already stored is found by the writer (its unique key refuses the insert,
+    // or the expected version fails): no lookup before every append.
     const at = now()
     const metadata = {
       timestamp: at.toISOString(),

@@ -1,16 +1,7 @@
 import { guard } from '@ucast/mongo2js'
 import { deepFreeze } from '../shared/freeze.js'
 import { lowerBound } from '../shared/lower-bound.js'
-import { withChanges } from '../shared/objects.js'
-import type {
-  Filter,
-  Increment,
-  IndexSpec,
-  ListOptions,
-  ReadModelCollection,
-  ReadModelDocument,
-  ReadModelStore,
-} from './read-model.js'
+import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
 
 /**
  * Read models in memory. Each collection is kept ordered by its sort field, so a page
@@ -53,11 +44,6 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     return Promise.resolve()
   }
 
-  incManyGuarded(increments: readonly Increment<T>[]): Promise<void> {
-    for (const { id, position, inc, init } of increments) void this.incGuarded(id, position, inc, init)
-    return Promise.resolve()
-  }
-
   list(filters: readonly Filter[], options: ListOptions): Promise<T[]> {
     if (options.sort !== this.sort) throw new Error(`memory collection is ordered by ${this.sort}, not ${options.sort}`)
     const tests = filters.map((f) => guard(f as never) as (doc: unknown) => boolean)
@@ -79,23 +65,6 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     const current = this.byId.get(doc._id)
     if (current && current.last_position >= doc.last_position) return Promise.resolve(false)
     this.replace(current, stored(doc))
-    return Promise.resolve(true)
-  }
-
-  incGuarded(
-    id: string,
-    position: number,
-    inc: Record<string, number>,
-    init: Omit<T, '_id' | 'last_position'>,
-  ): Promise<boolean> {
-    const current = this.byId.get(id)
-    if (current && current.last_position >= position) return Promise.resolve(false)
-    const base = (current ?? { ...structuredClone(init), _id: id }) as unknown as Record<string, unknown>
-    const before = (current ?? {}) as Record<string, unknown>
-    const next: Record<string, unknown> = withChanges(base, { last_position: position })
-    // As in MongoDB (`$setOnInsert` cannot touch `$inc` fields): incremented fields start at 0.
-    for (const [field, amount] of Object.entries(inc)) next[field] = ((before[field] as number | undefined) ?? 0) + amount
-    this.replace(current, stored(next as T))
     return Promise.resolve(true)
   }
 

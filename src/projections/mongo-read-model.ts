@@ -1,15 +1,7 @@
-import { type AnyBulkWriteOperation, type Db, MongoBulkWriteError } from 'mongodb'
+import { type Db, MongoBulkWriteError } from 'mongodb'
 import { bulkWriteInChunks, ensureIndexes, isDuplicateKey, isNamespaceNotFound } from '../infra/mongo-collections.js'
 import { mapLimited } from '../shared/map-limited.js'
-import type {
-  Filter,
-  Increment,
-  IndexSpec,
-  ListOptions,
-  ReadModelCollection,
-  ReadModelDocument,
-  ReadModelStore,
-} from './read-model.js'
+import type { Filter, IndexSpec, ListOptions, ReadModelCollection, ReadModelDocument, ReadModelStore } from './read-model.js'
 
 const LOOKUPS_IN_FLIGHT = 8
 
@@ -32,9 +24,6 @@ export class MongoReadModelStore implements ReadModelStore {
 }
 
 class MongoCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
-  /** Rows this object has seen exist: `incManyGuarded` need not create them again. */
-  private readonly existing = new Set<string>()
-
   constructor(
     private readonly db: Db,
     private readonly name: string,
@@ -79,23 +68,6 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     })
   }
 
-  async incGuarded(
-    id: string,
-    position: number,
-    inc: Record<string, number>,
-    init: Omit<T, '_id' | 'last_position'>,
-  ): Promise<boolean> {
-    const setOnInsert = Object.fromEntries(Object.entries(init).filter(([field]) => !(field in inc)))
-    return guarded(async () => {
-      const result = await this.collection.updateOne(
-        { _id: id, last_position: { $lt: position } },
-        { $inc: inc, $set: { last_position: position }, $setOnInsert: setOnInsert },
-        { upsert: true },
-      )
-      return result.modifiedCount + result.upsertedCount > 0
-    })
-  }
-
   async putManyGuarded(docs: readonly T[], isNew: (doc: T) => boolean = () => false): Promise<void> {
     const replays = new Set(await this.insertNew(docs.filter(isNew)))
     // Replaced with the guard and no upsert: these exist, so a guard that does not match is a
@@ -108,31 +80,6 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
       })),
       { ordered: true },
     )
-  }
-
-  async incManyGuarded(increments: readonly Increment<T>[]): Promise<void> {
-    if (increments.length === 0) return
-    // One ordered bulk write: rows not known to exist are created first at position 0 (an
-    // upsert that only sets on insert: never a duplicate key), then every guarded increment
-    // in position order, none of them an upsert.
-    const rows = new Map(increments.filter(({ id }) => !this.existing.has(id)).map((i) => [i.id, i]))
-    const operations: AnyBulkWriteOperation<ReadModelDocument>[] = [
-      ...[...rows.values()].map(({ id, inc, init }) => ({
-        updateOne: {
-          filter: { _id: id },
-          update: { $setOnInsert: { ...init, ...Object.fromEntries(Object.keys(inc).map((f) => [f, 0])), last_position: 0 } },
-          upsert: true,
-        },
-      })),
-      ...increments.map(({ id, position, inc }) => ({
-        updateOne: {
-          filter: { _id: id, last_position: { $lt: position } },
-          update: { $inc: inc, $set: { last_position: position } },
-        },
-      })),
-    ]
-    await bulkWriteInChunks(this.collection, operations, { ordered: true })
-    for (const id of rows.keys()) this.existing.add(id)
   }
 
   /** Inserts the documents; returns the ids of those that already existed. */
@@ -154,7 +101,6 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async drop(): Promise<void> {
-    this.existing.clear()
     await this.collection.drop().catch((error: unknown) => {
       if (!isNamespaceNotFound(error)) throw error
     })

@@ -29,14 +29,6 @@ export interface IndexSpec {
   unique?: boolean
 }
 
-/** One guarded increment of a row: see `incGuarded`. */
-export interface Increment<T extends ReadModelDocument> {
-  id: string
-  position: number
-  inc: Record<string, number>
-  init: Omit<T, '_id' | 'last_position'>
-}
-
 export interface ReadModelCollection<T extends ReadModelDocument> {
   get(id: string): Promise<T | null>
   /** The documents with these ids that exist, in no particular order. */
@@ -46,18 +38,11 @@ export interface ReadModelCollection<T extends ReadModelDocument> {
   /** Replaces (or inserts) the document unless it already has `last_position` >= the new one's. */
   putGuarded(doc: T): Promise<boolean>
   /**
-   * Adds `inc` to numeric fields and sets `last_position` unless the document has already
-   * seen `position`; a missing document is created from `init` first (fields in `inc` start at 0).
-   */
-  incGuarded(id: string, position: number, inc: Record<string, number>, init: Omit<T, '_id' | 'last_position'>): Promise<boolean>
-  /**
    * Writes documents with distinct ids in a bulk write: those for which `isNew` holds are
    * inserted (one that exists after all — a replay — is written like the others); the others
    * exist and are replaced unless they already have `last_position` >= the new one's.
    */
   putManyGuarded(docs: readonly T[], isNew?: (doc: T) => boolean): Promise<void>
-  /** `incGuarded` for each increment, in order (a row's increments in position order), in a round trip or two. */
-  incManyGuarded(increments: readonly Increment<T>[]): Promise<void>
   ensureIndexes(indexes: IndexSpec[]): Promise<void>
   drop(): Promise<void>
 }

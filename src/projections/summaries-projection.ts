@@ -3,7 +3,8 @@ import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
 import { assertHeld } from '../consumers/leases.js'
 import type { ProjectionDefinition } from './projection.js'
-import type { Increment, ReadModelCollection, ReadModelStore } from './read-model.js'
+import { writerCache } from './document-projection.js'
+import type { ReadModelCollection, ReadModelStore } from './read-model.js'
 
 /** Buckets are UTC quarter-hours, so every time zone's hours, days and months (even +05:45) are exact sums of them. */
 export const BUCKET_MS = 15 * 60 * 1000
@@ -46,8 +47,10 @@ export const summariesProjection: ProjectionDefinition = {
   name: 'summaries',
   generation(readModels, generation, store) {
     const rows = summariesCollection(readModels, generation)
+    const written = writerCache<SummaryRow>()
 
     type Add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) => void
+    type Change = { id: string; bucket: number; salesRep: string; sku: string; position: number; inc: Partial<SummaryCounters> }
 
     function created(add: Add, order: OrderCreated, at: string, position: number) {
       const bucket = bucketOf(at)
@@ -79,24 +82,36 @@ export const summariesProjection: ProjectionDefinition = {
           { name: 'by_bucket', key: { bucket: 1 } },
           { name: 'by_sku_bucket', key: { sku: 1, bucket: 1 } },
         ]),
-      // Every row change of the batch, in position order, in one bulk write.
+      // Every row the batch changes, read once (unless this writer has it), with each event's
+      // counters added if the row has not seen it, then written once: one bulk write.
       async apply(events, lease) {
-        const increments: Increment<SummaryRow>[] = []
+        const changes: Change[] = []
         const add: Add = (bucket, salesRep, sku, position, inc) => {
-          increments.push({
-            id: `${bucket}|${salesRep}|${sku}`,
-            position,
-            inc,
-            init: { bucket, sales_rep: salesRep, sku, ...zeroCounters() },
-          })
+          changes.push({ id: `${bucket}|${salesRep}|${sku}`, bucket, salesRep, sku, position, inc })
         }
         for (const event of events) {
           if (event.type === 'order.created') created(add, event.data, event.metadata.timestamp, event.position)
           else if (event.type === 'order.cancelled') await cancelled(add, event)
         }
-        if (increments.length === 0) return
+        if (changes.length === 0) return
         assertHeld(lease)
-        await rows.incManyGuarded(increments)
+        const known = written.forLease(lease.token)
+        const missing = [...new Set(changes.map((change) => change.id))].filter((id) => !known.has(id))
+        for (const row of await rows.getMany(missing)) known.set(row._id, row)
+        const fresh = new Set(missing.filter((id) => !known.has(id)))
+        const changed = new Map<string, SummaryRow>()
+        for (const { id, bucket, salesRep, sku, position, inc } of changes) {
+          const row = changed.get(id) ??
+            known.get(id) ?? { _id: id, last_position: 0, bucket, sales_rep: salesRep, sku, ...zeroCounters() }
+          if (position <= row.last_position) continue // a replayed event: already counted
+          const next: SummaryRow = { ...row, last_position: position }
+          for (const counter of SUMMARY_COUNTERS) next[counter] += inc[counter] ?? 0
+          changed.set(id, next)
+        }
+        if (changed.size === 0) return
+        assertHeld(lease)
+        await rows.putManyGuarded([...changed.values()], (row) => fresh.has(row._id))
+        for (const row of changed.values()) known.set(row._id, row)
       },
       drop: () => rows.drop(),
     }

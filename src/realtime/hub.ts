@@ -26,6 +26,8 @@ export class FeedHub {
   private readonly members = new Set<Member>()
   private last = 0
   private stopped = false
+  /** Set while the hub waits for its first client. */
+  private resume: (() => void) | undefined
   private loop: Promise<void> | undefined
 
   constructor(
@@ -58,8 +60,11 @@ export class FeedHub {
    * Returns the function that removes it.
    */
   async join(subscriber: FeedSubscriber, after?: number): Promise<() => void> {
+    // A hub without clients does not read the stream: it starts again from the stream's end.
+    if (this.resume) this.last = Math.max(this.last, await this.stream.lastPosition())
     const member: Member = { subscriber, pending: after === undefined ? null : [], last: after ?? this.last }
     this.members.add(member)
+    this.resume?.()
     const leave = () => {
       this.members.delete(member)
     }
@@ -85,6 +90,7 @@ export class FeedHub {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.resume?.()
     await this.stream.close()
     await this.loop
   }
@@ -92,6 +98,13 @@ export class FeedHub {
   private async follow(): Promise<void> {
     let started = false
     while (!this.stopped) {
+      if (this.members.size === 0) {
+        await new Promise<void>((resolve) => {
+          this.resume = resolve
+        })
+        this.resume = undefined
+        continue
+      }
       try {
         if (!started) {
           this.last = Math.max(this.last, await this.stream.lastPosition())

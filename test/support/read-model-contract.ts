@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type {
   Filter,
-  Increment,
   IndexSpec,
   ListOptions,
   ReadModelCollection,
@@ -21,14 +20,6 @@ interface OrderDoc extends ReadModelDocument {
   created_at: string
   total: number
   skus: string[]
-}
-
-interface CounterRow extends ReadModelDocument {
-  bucket: number
-  label: string
-  count: number
-  amount: number
-  extra?: number
 }
 
 const SORT = 'created_position'
@@ -127,8 +118,6 @@ export function readModelContract(adapter: string, make: () => Promise<ReadModel
     })
 
     describe('bulk writes', () => {
-      const init = { bucket: 900, label: 'row', count: 0, amount: 0 }
-
       it('getMany returns the documents that exist', async () => {
         for (const doc of seed.slice(0, 3)) await orders.putGuarded(doc)
         expect(ids(await orders.getMany(['o-3', 'o-9', 'o-1'])).sort()).toEqual(['o-1', 'o-3'])
@@ -160,81 +149,6 @@ export function readModelContract(adapter: string, make: () => Promise<ReadModel
         )
         expect(await orders.get('o-2')).toEqual(order(2, { last_position: 60, status: 'shipped' }))
         expect(await orders.get('o-3')).toEqual(order(3))
-      })
-
-      it('incManyGuarded applies each row’s increments in position order, and a replay changes nothing', async () => {
-        const rows = readModels.collection<CounterRow>('counters_bulk_test', 'bucket')
-        const increments: Increment<CounterRow>[] = [
-          { id: 'r1', position: 1, inc: { count: 1, amount: 10 }, init },
-          { id: 'r2', position: 2, inc: { count: 1, amount: 3 }, init },
-          { id: 'r1', position: 3, inc: { count: 1, amount: 5 }, init },
-          { id: 'r1', position: 4, inc: { amount: -2 }, init },
-          { id: 'r2', position: 5, inc: { count: 2 }, init },
-        ]
-        await rows.incManyGuarded(increments)
-        const expected = [
-          { _id: 'r1', bucket: 900, label: 'row', count: 2, amount: 13, last_position: 4 },
-          { _id: 'r2', bucket: 900, label: 'row', count: 3, amount: 3, last_position: 5 },
-        ]
-        expect([await rows.get('r1'), await rows.get('r2')]).toEqual(expected)
-        await rows.incManyGuarded(increments)
-        await rows.incManyGuarded(increments.slice(2))
-        expect([await rows.get('r1'), await rows.get('r2')]).toEqual(expected)
-        // Partly applied before (a crash in the middle of a batch): only what is new is added.
-        await rows.incManyGuarded([
-          { id: 'r2', position: 5, inc: { count: 2 }, init },
-          { id: 'r2', position: 6, inc: { count: 1 }, init },
-        ])
-        expect(await rows.get('r2')).toMatchObject({ count: 4, last_position: 6 })
-      })
-    })
-
-    describe('incGuarded', () => {
-      const init = { bucket: 900, label: 'row', count: 0, amount: 0 }
-
-      it('creates a missing document from init, adds, and skips a repeated or lower position', async () => {
-        const rows = readModels.collection<CounterRow>('counters_test', 'bucket')
-        expect(await rows.incGuarded('r1', 5, { count: 1, amount: 10 }, init)).toBe(true)
-        expect(await rows.get('r1')).toEqual({ _id: 'r1', bucket: 900, label: 'row', count: 1, amount: 10, last_position: 5 })
-
-        expect(await rows.incGuarded('r1', 5, { count: 1, amount: 10 }, init)).toBe(false)
-        expect(await rows.incGuarded('r1', 4, { count: 1, amount: 10 }, init)).toBe(false)
-        expect(await rows.get('r1')).toMatchObject({ count: 1, amount: 10, last_position: 5 })
-
-        expect(await rows.incGuarded('r1', 7, { count: 2, amount: -4.5 }, init)).toBe(true)
-        expect(await rows.get('r1')).toEqual({ _id: 'r1', bucket: 900, label: 'row', count: 3, amount: 5.5, last_position: 7 })
-
-        // A field missing from the document counts from zero.
-        expect(await rows.incGuarded('r1', 8, { extra: 2 }, init)).toBe(true)
-        expect(await rows.get('r1')).toEqual({
-          _id: 'r1',
-          bucket: 900,
-          label: 'row',
-          count: 3,
-          amount: 5.5,
-          extra: 2,
-          last_position: 8,
-        })
-        expect(await rows.get('r2')).toBeNull()
-      })
-
-      it('replaying a sequence of increments changes nothing', async () => {
-        const rows = readModels.collection<CounterRow>('counters_test', 'bucket')
-        const ops: [string, number, Record<string, number>][] = [
-          ['r1', 1, { count: 1, amount: 10 }],
-          ['r2', 2, { count: 1, amount: 3 }],
-          ['r1', 3, { count: 1, amount: 5 }],
-          ['r1', 4, { amount: -2 }],
-          ['r2', 5, { count: 2 }],
-        ]
-        for (const [id, position, inc] of ops) expect(await rows.incGuarded(id, position, inc, init)).toBe(true)
-        const expected = [
-          { _id: 'r1', bucket: 900, label: 'row', count: 2, amount: 13, last_position: 4 },
-          { _id: 'r2', bucket: 900, label: 'row', count: 3, amount: 3, last_position: 5 },
-        ]
-        expect([await rows.get('r1'), await rows.get('r2')]).toEqual(expected)
-        for (const [id, position, inc] of ops) expect(await rows.incGuarded(id, position, inc, init)).toBe(false)
-        expect([await rows.get('r1'), await rows.get('r2')]).toEqual(expected)
       })
     })
 

@@ -97,22 +97,12 @@ export function interceptWrites(inner: ReadModelStore, before: (position: number
           await before(doc.last_position)
           return collection.putGuarded(doc)
         },
-        incGuarded: async (id, position, inc, init) => {
-          await before(position)
-          return collection.incGuarded(id, position, inc, init)
-        },
         getMany: (ids) => collection.getMany(ids),
         // A bulk write is applied one document after another: a crash in its middle leaves what came before.
         putManyGuarded: async (docs, fresh) => {
           for (const doc of docs) {
             await before(doc.last_position)
             await collection.putManyGuarded([doc], fresh)
-          }
-        },
-        incManyGuarded: async (increments) => {
-          for (const increment of increments) {
-            await before(increment.position)
-            await collection.incManyGuarded([increment])
           }
         },
         ensureIndexes: (indexes) => collection.ensureIndexes(indexes),
