@@ -47,7 +47,7 @@ export async function benchCluster(): Promise<void> {
   const instances: (Instance | undefined)[] = []
   const start = async (index: number, seed = false) => {
     const name = NAMES[index] ?? `node-${index}`
-    const server = await startBenchServer('bench/cluster-server.ts', { ...env, INSTANCE_ID: name, BENCH_SEED: seed ? '1' : '0' })
+    const server = await startBenchServer('bench/ferretdb-server.ts', { ...env, INSTANCE_ID: name, BENCH_SEED: seed ? '1' : '0' })
     const instance: Instance = {
       name,
       base: `http://127.0.0.1:${(server.hello as { port: number }).port}`,

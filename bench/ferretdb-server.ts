@@ -1,5 +1,7 @@
-// The service for `npm run bench -- ferretdb`, in its own process, on MONGODB_URI (and
-// REDIS_URI): an admin, a sales rep and one SKU. Prints one JSON line: {port, rep, admin, sku}.
+// The service for `npm run bench -- ferretdb` and `-- cluster`, in its own process, on
+// MONGODB_URI (and REDIS_URI): an admin, a sales rep and one SKU, then one JSON line
+// {port, rep, admin, sku}. With BENCH_SEED=0 (the cluster's other instances, which share the
+// first one's JWT_SECRET) it seeds nothing and prints {port}.
 import { pino } from 'pino'
 import { buildApp } from '../src/api/app.js'
 import { loadConfig } from '../src/infra/config.js'
@@ -14,22 +16,27 @@ const config = loadConfig({
 })
 const app = await buildApp({ config, logger: pino({ level: 'warn' }, pino.destination(2)), announce: () => undefined })
 await app.listen({ port: 0, host: '127.0.0.1' })
-const admin = await app.users.find('admin@bench.local')
-if (!admin) throw new Error('no bench admin')
-const rep = await app.users.create({ email: 'rep@bench.local', name: 'Rep', password: 'bench-rep-password', role: 'sales_rep' })
-const { sku } = await app.skuCommands.create(
-  { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
-  { actor: admin.email, correlationId: 'bench' },
-)
 const address = app.server.address()
-console.log(
-  JSON.stringify({
-    port: typeof address === 'object' && address ? address.port : 0,
-    admin: (await app.issueToken(admin)).access_token,
-    rep: (await app.issueToken(rep)).access_token,
-    sku: sku.sku,
-  }),
-)
+const port = typeof address === 'object' && address ? address.port : 0
+if (process.env.BENCH_SEED === '0') {
+  console.log(JSON.stringify({ port }))
+} else {
+  const admin = await app.users.find('admin@bench.local')
+  if (!admin) throw new Error('no bench admin')
+  const rep = await app.users.create({ email: 'rep@bench.local', name: 'Rep', password: 'bench-rep-password', role: 'sales_rep' })
+  const { sku } = await app.skuCommands.create(
+    { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
+    { actor: admin.email, correlationId: 'bench' },
+  )
+  console.log(
+    JSON.stringify({
+      port,
+      admin: (await app.issueToken(admin)).access_token,
+      rep: (await app.issueToken(rep)).access_token,
+      sku: sku.sku,
+    }),
+  )
+}
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0))
 })
