@@ -7,6 +7,8 @@ import { type CommitDocument, type CommitLog, DuplicateKeyError, type InsertOutc
  * fall in, so "what comes after position p" is an equality lookup on one page.
  */
 export const PAGE_SIZE = 64
+/** Pages read at once when they are known to be written (a catch-up or a rebuild reads ahead). */
+const PARALLEL_PAGES = 8
 
 /** A commit as stored: the command id is the `_id`; `pages` indexes it by position. */
 type StoredCommit = Omit<CommitDocument, 'command_id'> & { _id: string; pages: number[] }
@@ -133,17 +135,25 @@ export class MongoCommitLog implements CommitLog {
    */
   async readFrom(after: number, limit: number): Promise<CommitDocument[]> {
     const found = new Map<number, CommitDocument>()
-    for (let page = pageOf(after + 1); found.size < limit; page++) {
-      const commits = await this.commitsOnPage(page)
-      let last = 0
-      for (const commit of commits) {
-        last = Math.max(last, commit.last_position)
-        if (commit.last_position > after) found.set(commit.position, commit)
+    let page = pageOf(after + 1)
+    for (;;) {
+      // Pages known to be written (up to the head this log has seen) are read together, the
+      // rest one at a time; what follows a page found not full is not used.
+      const known = Math.max(1, Math.min(PARALLEL_PAGES, pageOf(this.knownHead) - page + 1))
+      const pages = await Promise.all(Array.from({ length: known }, (_, i) => this.commitsOnPage(page + i)))
+      for (const commits of pages) {
+        let last = 0
+        for (const commit of commits) {
+          last = Math.max(last, commit.last_position)
+          if (commit.last_position > after) found.set(commit.position, commit)
+        }
+        this.seen(last)
+        if (last < (page + 1) * PAGE_SIZE - 1 || found.size >= limit) {
+          return [...found.values()].sort((a, b) => a.position - b.position).slice(0, limit)
+        }
+        page++
       }
-      this.seen(last)
-      if (last < (page + 1) * PAGE_SIZE - 1) break
     }
-    return [...found.values()].sort((a, b) => a.position - b.position).slice(0, limit)
   }
 
   private async commitsOnPage(page: number): Promise<CommitDocument[]> {
