@@ -2,9 +2,7 @@
 // --expose-gc: the embedded app (same configuration as orders-server.ts) before and after
 // BENCH_MEMORY_ORDERS orders (default 100 000), then around three rebuilds of the orders
 // projection (measured once the retired generations are dropped). Prints one JSON line (MemoryProbe) and waits for SIGTERM.
-import { pino } from 'pino'
-import { buildApp } from '../src/api/app.js'
-import { loadConfig } from '../src/infra/config.js'
+import { benchApp } from './embedded-app.js'
 import { PROJECTION_NAMES } from '../src/projections/projection.js'
 
 /** What the probe prints; heap and RSS in bytes, after a full GC. */
@@ -40,14 +38,7 @@ async function collect(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage()
 }
 
-const config = loadConfig({
-  PORT: '0',
-  LOG_LEVEL: 'info',
-  API_RATE_LIMIT: '100000000/1h',
-  ADMIN_EMAIL: 'admin@bench.local',
-  ADMIN_PASSWORD: 'bench-admin-password',
-})
-const app = await buildApp({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => undefined })
+const app = await benchApp()
 await app.ready()
 const context = { actor: 'admin@bench.local', correlationId: 'bench' }
 const principal = { sub: 'rep@bench.local', role: 'sales_rep' as const }

@@ -1,19 +1,10 @@
 // The embedded service for `npm run bench -- reads`, in its own process, seeded with
 // 100 000 orders. Prints one JSON line: {port, token, page200}.
-import { pino } from 'pino'
-import { buildApp } from '../src/api/app.js'
+import { benchApp } from './embedded-app.js'
 import { defineAbilityFor } from '../src/auth/abilities.js'
-import { loadConfig } from '../src/infra/config.js'
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000)
-const config = loadConfig({
-  PORT: '0',
-  LOG_LEVEL: 'info',
-  API_RATE_LIMIT: '100000000/1h',
-  ADMIN_EMAIL: 'admin@bench.local',
-  ADMIN_PASSWORD: 'bench-admin-password',
-})
-const app = await buildApp({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => undefined })
+const app = await benchApp()
 await app.listen({ port: 0, host: '127.0.0.1' })
 const admin = await app.users.find('admin@bench.local')
 if (!admin) throw new Error('no bench admin')

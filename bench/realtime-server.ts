@@ -1,20 +1,12 @@
 // The service for `npm run bench -- realtime`, in its own process (embedded, or with
 // REDIS_URI set: through the Redis stream). Prints one JSON line: {port, token, sku}.
-import { pino } from 'pino'
-import { buildApp } from '../src/api/app.js'
-import { loadConfig } from '../src/infra/config.js'
+import { benchApp } from './embedded-app.js'
 
-const config = loadConfig({
-  PORT: '0',
-  LOG_LEVEL: 'info',
-  API_RATE_LIMIT: '100000000/1h',
-  ADMIN_EMAIL: 'admin@bench.local',
-  ADMIN_PASSWORD: 'bench-admin-password',
-  ...(process.env.REDIS_URI
+const app = await benchApp(
+  process.env.REDIS_URI
     ? { REDIS_URI: process.env.REDIS_URI, REDIS_STREAM: `bench:events:${process.pid}`, REDIS_KEY_PREFIX: `bench:${process.pid}:` }
-    : {}),
-})
-const app = await buildApp({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => undefined })
+    : {},
+)
 await app.listen({ port: 0, host: '127.0.0.1' })
 const admin = await app.users.find('admin@bench.local')
 if (!admin) throw new Error('no bench admin')
@@ -29,7 +21,7 @@ console.log(
 )
 process.once('SIGTERM', () => {
   void (async () => {
-    await app.redis?.del(config.redisStream)
+    await app.redis?.del(app.config.redisStream)
     await app.close()
     process.exit(0)
   })()
