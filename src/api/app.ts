@@ -19,6 +19,7 @@ import readinessPlugin from './plugins/readiness.js'
 import realtimePlugin from './plugins/realtime.js'
 import redisPlugin from './plugins/redis.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
+import sessionsPlugin from './plugins/sessions.js'
 import socketIoPlugin from './plugins/socket-io.js'
 import storagePlugin from './plugins/storage.js'
 import tokensPlugin from './plugins/tokens.js'
@@ -63,6 +64,15 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
     trustProxy: config.trustProxy,
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors found while routing (a bad percent-encoding, an over-long path parameter) skip
+    // the request hooks: they are answered like any other error, with the same headers.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id).header('cache-control', 'no-store')
+      app.applySecurityHeaders(reply.raw)
+      const body = problemFromError(error, request)
+      request.log.info({ method: request.method, route: 'unmatched', status: body.status, code: body.code }, 'request')
+      void sendProblem(reply, body)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -73,6 +83,8 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // API answers are per caller and per moment: no cache keeps them (a route may say otherwise).
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
     if (app.readiness.shuttingDown && !request.url.startsWith('/health')) {
       reply.header('connection', 'close')
       await sendProblem(reply, problem(request, 503, 'SERVICE.SHUTTING_DOWN', 'This instance is shutting down; retry on another'))
@@ -119,6 +131,7 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
     eventFeedPlugin,
     usersPlugin,
     tokensPlugin,
+    sessionsPlugin,
     accessPlugin,
     securityHeadersPlugin,
     inputGuardPlugin,

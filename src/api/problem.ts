@@ -30,6 +30,12 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; detail: str
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'REQUEST.EMPTY_BODY', detail: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'REQUEST.MALFORMED_JSON', detail: 'The body is not valid JSON' },
+  FST_ERR_BAD_URL: { status: 400, code: 'REQUEST.BAD_URL', detail: 'The URL has a malformed percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'REQUEST.URI_TOO_LONG',
+    detail: 'A path segment is longer than any identifier this API uses',
+  },
 }
 
 /** Builds the problem document for a status; `type` is a stable URN per code. */

@@ -1,16 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox'
 import { ROLES } from '../auth/abilities.js'
 import { IsoDateTime } from '../events/catalog.js'
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../shared/email.js'
 
 export { IsoDateTime }
 
 /** Shared request/response shapes; every object schema rejects unknown fields. */
 
 export const Email = Type.String({
-  pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
-  minLength: 3,
-  maxLength: 254,
-  description: 'e-mail address',
+  pattern: EMAIL_PATTERN,
+  maxLength: EMAIL_MAX_LENGTH,
+  description: "e-mail address (letters, digits and _ % + ' - of any script; compared lower-case)",
 })
 export const Password = Type.String({ minLength: 12, maxLength: 256, description: '12 to 256 characters' })
 export const Role = Type.Enum(ROLES)

@@ -31,8 +31,9 @@ export interface Principal {
   role: Role
 }
 
-/** A verified token: who, and when it expires (epoch ms). */
+/** A verified token: who, of which token generation of the account, and when it expires (epoch ms). */
 export interface VerifiedToken extends Principal {
+  gen: number
   expiresAt: number
 }
 

@@ -1,20 +1,55 @@
 import type { Redis } from 'ioredis'
 
-/** Fixed-window counters for login attempts, shared across instances through Redis when there is one. */
-export interface LoginThrottle {
-  /** Counts one attempt against each key; returns the largest wait if any key is over its limit. */
-  hit(keys: readonly string[]): Promise<{ limited: boolean; retryAfterSeconds: number }>
+/** Which budget of failed logins a refused attempt exhausted. */
+export type LoginLimitScope = 'email_ip' | 'ip' | 'email'
+
+export interface LoginLimit {
+  scope: LoginLimitScope
+  max: number
+  windowMs: number
 }
 
+export type LoginCheck = { limited: false } | { limited: true; limit: LoginLimit; retryAfterSeconds: number }
+
+/** Failed-login counters, shared across instances through Redis when there is one. */
+export interface LoginThrottle {
+  /** Whether an attempt from `ip` for `email` may be tried now. */
+  check(email: string, ip: string): Promise<LoginCheck>
+  /** Counts a wrong password (or unknown/disabled account) against every budget. */
+  failed(email: string, ip: string): Promise<void>
+  /** A right password: that (e-mail, IP) pair starts again from zero. */
+  succeeded(email: string, ip: string): Promise<void>
+}
+
+/** Per IP, across e-mails (credential stuffing), as a multiple of the per-pair budget. */
+const IP_FACTOR = 5
+/**
+ * Per account, across IPs (a distributed guess), as a multiple of the per-pair budget: far
+ * above what one IP can add (its pair budget), so one IP alone can never lock out another.
+ */
+const ACCOUNT_FACTOR = 20
+
+const READ = `
+local out = {}
+for _, key in ipairs(KEYS) do
+  out[#out + 1] = tonumber(redis.call('GET', key) or '0')
+  out[#out + 1] = redis.call('PTTL', key)
+end
+return out`
+
 const INCREMENT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1])}`
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+return 0`
 
 /**
- * Login attempts per key (an e-mail, a client IP) within `windowMs`. One request counts
- * against several keys, which @fastify/rate-limit cannot do (it runs once per request).
- * If Redis fails, attempts are let through and `onError` is told: logins stay possible.
+ * Password guessing is stopped by counting **failures**, not attempts, in fixed windows of
+ * `windowMs`: at most `max` per (e-mail, client IP), `5 × max` per IP and `20 × max` per
+ * e-mail. A right password resets its pair. A user who mistyped a few times, or whose
+ * address is guessed from elsewhere, can still sign in; an attacker on one IP is held to
+ * `max` guesses per account per window. If Redis fails, attempts are let through and
+ * `onError` is told: logins stay possible.
  */
 export function createLoginThrottle(options: {
   max: number
@@ -24,31 +59,96 @@ export function createLoginThrottle(options: {
   onError: (error: unknown) => void
 }): LoginThrottle {
   const { max, windowMs, redis, prefix } = options
-  const local = new Map<string, { count: number; resetAt: number }>()
+  const limits: LoginLimit[] = [
+    { scope: 'email_ip', max, windowMs },
+    { scope: 'ip', max: max * IP_FACTOR, windowMs },
+    { scope: 'email', max: max * ACCOUNT_FACTOR, windowMs },
+  ]
+  const keysOf = (email: string, ip: string) => [`pair:${email}|${ip}`, `ip:${ip}`, `email:${email}`].map((k) => prefix + k)
+  const counters = redis ? redisCounters(redis, windowMs) : localCounters(windowMs)
 
-  async function count(key: string): Promise<[number, number]> {
-    if (redis) return (await redis.eval(INCREMENT, 1, `${prefix}${key}`, windowMs)) as [number, number]
-    const now = Date.now()
-    if (local.size > 100_000) for (const [k, v] of local) if (v.resetAt <= now) local.delete(k)
-    const entry = local.get(key)
-    const current = entry && entry.resetAt > now ? entry : { count: 0, resetAt: now + windowMs }
-    current.count++
-    local.set(key, current)
-    return [current.count, current.resetAt - now]
+  async function safely<T>(action: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await action()
+    } catch (error) {
+      options.onError(error)
+      return fallback
+    }
   }
 
   return {
-    async hit(keys) {
-      let retryAfterSeconds = 0
-      try {
-        for (const [current, ttlMs] of await Promise.all(keys.map(count))) {
-          if (current > max) retryAfterSeconds = Math.max(retryAfterSeconds, Math.ceil(ttlMs / 1000))
-        }
-      } catch (error) {
-        options.onError(error)
-        return { limited: false, retryAfterSeconds: 0 }
+    check: (email, ip) =>
+      safely(
+        async (): Promise<LoginCheck> => {
+          const counts = await counters.read(keysOf(email, ip))
+          let refusal: LoginCheck = { limited: false }
+          counts.forEach(([count, ttlMs], i) => {
+            const limit = limits[i] as LoginLimit
+            const retryAfterSeconds = Math.max(1, Math.ceil(ttlMs / 1000))
+            if (count >= limit.max && (!refusal.limited || retryAfterSeconds > refusal.retryAfterSeconds)) {
+              refusal = { limited: true, limit, retryAfterSeconds }
+            }
+          })
+          return refusal
+        },
+        { limited: false },
+      ),
+    failed: (email, ip) => safely(() => counters.increment(keysOf(email, ip)), undefined),
+    succeeded: (email, ip) => safely(() => counters.remove(keysOf(email, ip)[0] as string), undefined),
+  }
+}
+
+interface Counters {
+  /** [count, milliseconds until the window ends] per key. */
+  read(keys: string[]): Promise<[number, number][]>
+  increment(keys: string[]): Promise<void>
+  remove(key: string): Promise<void>
+}
+
+function redisCounters(redis: Redis, windowMs: number): Counters {
+  return {
+    async read(keys) {
+      const flat = (await redis.eval(READ, keys.length, ...keys)) as number[]
+      return keys.map((_, i) => [flat[2 * i] ?? 0, flat[2 * i + 1] ?? 0])
+    },
+    async increment(keys) {
+      await redis.eval(INCREMENT, keys.length, ...keys, windowMs)
+    },
+    async remove(key) {
+      await redis.del(key)
+    },
+  }
+}
+
+function localCounters(windowMs: number): Counters {
+  const windows = new Map<string, { count: number; resetAt: number }>()
+  const current = (key: string, now: number) => {
+    const window = windows.get(key)
+    return window && window.resetAt > now ? window : undefined
+  }
+  return {
+    read(keys) {
+      const now = Date.now()
+      return Promise.resolve(
+        keys.map((key): [number, number] => {
+          const window = current(key, now)
+          return window ? [window.count, window.resetAt - now] : [0, 0]
+        }),
+      )
+    },
+    increment(keys) {
+      const now = Date.now()
+      if (windows.size > 100_000) for (const [key, window] of windows) if (window.resetAt <= now) windows.delete(key)
+      for (const key of keys) {
+        const window = current(key, now) ?? { count: 0, resetAt: now + windowMs }
+        window.count++
+        windows.set(key, window)
       }
-      return { limited: retryAfterSeconds > 0, retryAfterSeconds }
+      return Promise.resolve()
+    },
+    remove(key) {
+      windows.delete(key)
+      return Promise.resolve()
     },
   }
 }

@@ -14,6 +14,8 @@ export interface IssuedToken {
 export interface TokenClaims extends Principal {
   /** Expiry, epoch seconds. */
   exp: number
+  /** The user's token generation when it was issued (0 when the token has none). */
+  gen: number
 }
 
 export interface TokenSettings {
@@ -23,7 +25,7 @@ export interface TokenSettings {
 }
 
 export interface Tokens {
-  issue(principal: Principal): IssuedToken
+  issue(principal: Principal & { gen: number }): IssuedToken
   /** Checks signature (key by `kid`, RS256 only), issuer, audience, expiry and claims; throws `AuthenticationError`. */
   verify(token: string): TokenClaims
 }
@@ -71,12 +73,16 @@ export function createTokens(keyRing: KeyRing, settings: TokenSettings): Tokens 
   const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_CACHE_SIZE)
 
   return {
-    issue: ({ sub, role }) => ({ access_token: sign({ sub, role }), token_type: 'Bearer', expires_in: settings.ttlSeconds }),
+    issue: ({ sub, role, gen }) => ({
+      access_token: sign({ sub, role, gen }),
+      token_type: 'Bearer',
+      expires_in: settings.ttlSeconds,
+    }),
     verify(token) {
       const now = Date.now()
       const cached = verified.get(token, now)
       if (cached) return cached
-      let payload: { sub?: unknown; role?: unknown; exp?: unknown; nbf?: unknown }
+      let payload: { sub?: unknown; role?: unknown; exp?: unknown; nbf?: unknown; gen?: unknown }
       try {
         const kid = (decodeHeader(token) as { header?: { kid?: unknown } }).header?.kid
         const verify = typeof kid === 'string' ? verifiers.get(kid) : undefined
@@ -85,11 +91,11 @@ export function createTokens(keyRing: KeyRing, settings: TokenSettings): Tokens 
       } catch (error) {
         throw toAuthenticationError(error)
       }
-      const { sub, role, exp, nbf } = payload
-      if (typeof sub !== 'string' || !isRole(role) || typeof exp !== 'number') {
-        throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject, role or expiry')
+      const { sub, role, exp, nbf, gen = 0 } = payload
+      if (typeof sub !== 'string' || !isRole(role) || typeof exp !== 'number' || !Number.isSafeInteger(gen)) {
+        throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a valid subject, role, expiry or generation')
       }
-      const claims: TokenClaims = Object.freeze({ sub, role, exp })
+      const claims: TokenClaims = Object.freeze({ sub, role, exp, gen: gen as number })
       // The bounds of fast-jwt's own cache entry for this verification (its validators, inclusive).
       const notBefore = typeof nbf === 'number' ? nbf * 1000 - CLOCK_TOLERANCE_MS : 0
       const notAfter = Math.min(now + CLOCK_TOLERANCE_MS + VERIFIED_TTL_MS, exp * 1000 + CLOCK_TOLERANCE_MS)

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { isEmail, normalizeEmail } from '../shared/email.js'
 
 /**
  * The service configuration: every variable of DESIGN §9 (plus CORS/proxy settings),
@@ -145,13 +146,13 @@ function admin(env: Env): Config['admin'] {
   const email = raw(env, 'ADMIN_EMAIL')
   const password = raw(env, 'ADMIN_PASSWORD')
   if (email === undefined && password === undefined) return undefined
-  if (email === undefined || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+  if (email === undefined || !isEmail(email)) {
     throw new ConfigError('ADMIN_EMAIL', 'must be an e-mail address when ADMIN_PASSWORD is set')
   }
   if (password === undefined || password.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters when ADMIN_EMAIL is set')
   }
-  return { email: email.toLowerCase(), password }
+  return { email: normalizeEmail(email), password }
 }
 
 function trustProxy(env: Env): boolean | string {

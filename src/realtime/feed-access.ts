@@ -1,4 +1,5 @@
 import { defineAbilityFor } from '../auth/abilities.js'
+import type { SessionEnd } from '../auth/live-sessions.js'
 import { ForbiddenError } from '../auth/errors.js'
 import { AppError } from '../shared/errors.js'
 
@@ -25,4 +26,9 @@ export function socketEventsFor(type: string): string[] {
   if (type.startsWith('order.')) return ['order_event']
   if (type.startsWith('sku.')) return ['sku_event']
   return []
+}
+
+/** The message a client gets when its live session ends: `token_expired`, else `session_revoked`. */
+export function sessionEndEvent(why: SessionEnd): 'token_expired' | 'session_revoked' {
+  return why.code === 'AUTH.TOKEN_EXPIRED' ? 'token_expired' : 'session_revoked'
 }

@@ -1,4 +1,4 @@
-import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
+import type { FeedEvent, FeedStream, ReadEntry } from './feed-stream.js'
 
 /** One connected client, whatever its transport. */
 export interface FeedSubscriber {
@@ -77,7 +77,7 @@ export class FeedHub {
           member.last = this.last
           break
         }
-        for (const entry of missed) this.send(member, entry.event)
+        for (const { event } of missed) if (event) this.send(member, event)
         if (missed.length < 500) break
       }
     } finally {
@@ -141,15 +141,17 @@ export class FeedHub {
     }
   }
 
-  private publish(entry: FeedEntry): void {
-    if (this.last > 0 && entry.position > this.last + 1) {
-      this.last = entry.position - 1
+  /** Delivers an entry to every client; an invalid one (no event) only moves the position on. */
+  private publish({ position, event }: ReadEntry): void {
+    if (this.last > 0 && position > this.last + 1) {
+      this.last = position - 1
       this.resyncAll('events before this one are no longer kept; reload over HTTP')
     }
-    this.last = Math.max(this.last, entry.position)
+    this.last = Math.max(this.last, position)
+    if (!event) return
     for (const member of this.members) {
-      if (member.pending) member.pending.push(entry.event)
-      else this.send(member, entry.event)
+      if (member.pending) member.pending.push(event)
+      else this.send(member, event)
     }
   }
 

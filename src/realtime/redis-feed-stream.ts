@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { FeedEntry, FeedEvent, FeedStream } from './feed-stream.js'
+import { type FeedEntry, type FeedEvent, type FeedStream, type ReadEntry, feedEventProblem } from './feed-stream.js'
 
 const ALREADY_THERE = /equal or smaller than the target stream top item/
 
@@ -15,11 +15,13 @@ export class RedisFeedStream implements FeedStream {
     private readonly redis: Redis,
     private readonly reader: Redis,
     private readonly key: string,
+    /** Told of every entry read that is not a valid event (it is then skipped). */
+    private readonly onInvalid: (position: number, problem: string) => void = () => undefined,
   ) {}
 
-  async top(): Promise<FeedEntry | null> {
+  async top(): Promise<ReadEntry | null> {
     const [last] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)
-    return last ? toEntry(last) : null
+    return last ? this.toEntry(last) : null
   }
 
   async reset(): Promise<void> {
@@ -37,15 +39,15 @@ export class RedisFeedStream implements FeedStream {
     }
   }
 
-  async read(after: number, count: number, blockMs: number): Promise<FeedEntry[]> {
+  async read(after: number, count: number, blockMs: number): Promise<ReadEntry[]> {
     const reply = await this.reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, `${after}-0`)
-    return (reply?.[0]?.[1] ?? []).map(toEntry)
+    return (reply?.[0]?.[1] ?? []).map((entry) => this.toEntry(entry))
   }
 
-  async range(after: number, count: number): Promise<FeedEntry[] | 'trimmed'> {
+  async range(after: number, count: number): Promise<ReadEntry[] | 'trimmed'> {
     const [first] = await this.redis.xrange(this.key, '-', '+', 'COUNT', 1)
     if (first && positionOf(first[0]) > after + 1) return 'trimmed'
-    return (await this.redis.xrange(this.key, `(${after}-0`, '+', 'COUNT', count)).map(toEntry)
+    return (await this.redis.xrange(this.key, `(${after}-0`, '+', 'COUNT', count)).map((entry) => this.toEntry(entry))
   }
 
   async lastPosition(): Promise<number> {
@@ -57,13 +59,24 @@ export class RedisFeedStream implements FeedStream {
     this.reader.disconnect()
     return Promise.resolve()
   }
+
+  /** The entry's event if it is a valid one at its position; else null, reported. */
+  private toEntry([id, fields]: [string, string[]]): ReadEntry {
+    const position = positionOf(id)
+    const at = fields.indexOf('event')
+    let event: unknown
+    try {
+      event = at % 2 === 0 ? JSON.parse(fields[at + 1] ?? '') : undefined
+    } catch {
+      event = undefined
+    }
+    const problem = event === undefined ? 'the entry is not JSON' : feedEventProblem(event, position)
+    if (problem === null) return { position, event: event as FeedEvent }
+    this.onInvalid(position, problem)
+    return { position, event: null }
+  }
 }
 
 function positionOf(id: string): number {
   return Number(id.split('-')[0])
-}
-
-function toEntry([id, fields]: [string, string[]]): FeedEntry {
-  const value = (name: string) => fields[fields.indexOf(name) + 1] ?? ''
-  return { position: positionOf(id), event: JSON.parse(value('event')) as FeedEvent }
 }

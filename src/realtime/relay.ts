@@ -3,7 +3,7 @@ import type { LeaseStore } from '../consumers/leases.js'
 import { CONSUMER_LINGER_MS, type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
 import type { StoredEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
-import { type FeedEntry, type FeedStream, toFeedEvent } from './feed-stream.js'
+import { type FeedEntry, type FeedStream, type ReadEntry, toFeedEvent } from './feed-stream.js'
 
 export interface RelayOptions {
   store: EventStore
@@ -11,7 +11,7 @@ export interface RelayOptions {
   /** Entries the stream keeps (`MAXLEN ~`); also how much history is re-sent into a lost stream. */
   maxLength: number
   /** The stream's newest entry was not this store's event: it is about to be emptied and refilled. */
-  onForeignStream?: (top: FeedEntry) => void
+  onForeignStream?: (top: ReadEntry) => void
 }
 
 export interface StartRelayOptions extends RelayOptions {
@@ -60,7 +60,8 @@ export function relayHandler(options: RelayOptions): BatchHandler {
   const { store, stream, maxLength } = options
   let written: FeedEntry | undefined
 
-  async function isOurs(top: FeedEntry): Promise<boolean> {
+  async function isOurs(top: ReadEntry): Promise<boolean> {
+    if (!top.event) return false
     if (written?.position === top.position) return written.event.event_id === top.event.event_id
     const { events } = await store.readAll({ after: top.position - 1, limit: 1 })
     const ours = events[0]

@@ -1,14 +1,17 @@
 import type { Server, Socket } from 'socket.io'
 import type { VerifiedToken } from '../auth/abilities.js'
+import type { LiveSessions } from '../auth/live-sessions.js'
 import { AppError } from '../shared/errors.js'
-import { assertMayFollowFeed, parseAfter, socketEventsFor } from './feed-access.js'
+import { assertMayFollowFeed, parseAfter, sessionEndEvent, socketEventsFor } from './feed-access.js'
 import type { FeedHub } from './hub.js'
 
 /**
  * Socket.IO clients at `/socket.io`: the token comes from `auth.token` or the `token`
  * query (so `io(url, {query: {token}, transports: ['websocket']})` works), only admins and
  * auditors get in, `auth.after` (or query `after`) replays what was missed first. The
- * socket is closed when its token expires. Returns a function that closes every socket.
+ * socket is closed when its token expires (`token_expired` first) or its account no
+ * longer allows the token (`session_revoked`, with the problem code and a reason).
+ * Returns a function that closes every socket.
  */
 /** What a socket carries from its handshake to its connection. */
 interface FeedSocketData {
@@ -21,6 +24,7 @@ export function attachSocketIo(
   deps: {
     hub: FeedHub
     verifyToken(token: string | undefined): Promise<VerifiedToken>
+    sessions: LiveSessions
     log: { warn(details: object, message: string): void }
   },
 ): () => void {
@@ -45,16 +49,16 @@ export function attachSocketIo(
     const { token: verified, after } = socket.data as FeedSocketData
     let leave: (() => void) | undefined
     let closed = false
-    const expiry = setTimeout(
-      () => {
-        socket.emit('token_expired', { reason: 'the token has expired; reconnect with a new one' })
+    const endSession = deps.sessions.add({
+      token: verified,
+      end: (why) => {
+        socket.emit(sessionEndEvent(why), why)
         socket.disconnect(true)
       },
-      Math.max(0, verified.expiresAt - Date.now()),
-    )
+    })
     socket.on('disconnect', () => {
       closed = true
-      clearTimeout(expiry)
+      endSession()
       leave?.()
     })
     deps.hub

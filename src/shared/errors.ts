@@ -60,9 +60,9 @@ export class ValidationError extends AppError {
 
 /** Too many requests in the window: 429 with `Retry-After`. */
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number, code = 'RATE_LIMITED') {
-    super('rate_limited', code, `Too many requests; retry in ${retryAfterSeconds} s`, {
-      extensions: { retry_after: retryAfterSeconds },
+  constructor(retryAfterSeconds: number, code = 'RATE_LIMITED', which: { limit?: string; detail?: string } = {}) {
+    super('rate_limited', code, which.detail ?? `Too many requests; retry in ${retryAfterSeconds} s`, {
+      extensions: { retry_after: retryAfterSeconds, ...(which.limit === undefined ? {} : { limit: which.limit }) },
     })
   }
 }

@@ -1,4 +1,4 @@
-import { type User, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
+import { type User, type StoredUserChanges, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
 
 /** Users in memory (embedded mode and tests). */
 export class MemoryUserStore implements UserStore {
@@ -19,10 +19,14 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve(user ? structuredClone(user) : null)
   }
 
-  update(email: string, changes: Partial<Omit<User, 'email' | 'created_at'>>): Promise<User | null> {
+  update(email: string, changes: StoredUserChanges, options: { revokeTokens?: boolean } = {}): Promise<User | null> {
     const user = this.users.get(email)
     if (!user) return Promise.resolve(null)
-    const updated = { ...user, ...structuredClone(changes) }
+    const updated = {
+      ...user,
+      ...structuredClone(changes),
+      token_generation: user.token_generation + (options.revokeTokens ? 1 : 0),
+    }
     this.users.set(email, updated)
     return Promise.resolve(structuredClone(updated))
   }

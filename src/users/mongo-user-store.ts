@@ -1,8 +1,8 @@
 import type { Collection, Db } from 'mongodb'
 import { ensureIndexes, insertIfAbsent } from '../infra/mongo-collections.js'
-import { type User, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
+import { type User, type StoredUserChanges, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
 
-type UserDocument = Omit<User, 'email'> & { _id: string }
+type UserDocument = Omit<User, 'email' | 'token_generation'> & { _id: string; token_generation?: number }
 
 /** Users in the `users` collection; the e-mail is the `_id`, so it is unique. */
 export class MongoUserStore implements UserStore {
@@ -25,8 +25,12 @@ export class MongoUserStore implements UserStore {
     return found && fromDocument(found)
   }
 
-  async update(email: string, changes: Partial<Omit<User, 'email' | 'created_at'>>): Promise<User | null> {
-    const updated = await this.users.findOneAndUpdate({ _id: email }, { $set: changes }, { returnDocument: 'after' })
+  async update(email: string, changes: StoredUserChanges, options: { revokeTokens?: boolean } = {}): Promise<User | null> {
+    const updated = await this.users.findOneAndUpdate(
+      { _id: email },
+      { $set: changes, ...(options.revokeTokens ? { $inc: { token_generation: 1 } } : {}) },
+      { returnDocument: 'after' },
+    )
     return updated && fromDocument(updated)
   }
 
@@ -44,5 +48,5 @@ export class MongoUserStore implements UserStore {
 }
 
 function fromDocument({ _id, ...user }: UserDocument): User {
-  return { email: _id, ...user }
+  return { email: _id, ...user, token_generation: user.token_generation ?? 0 } // (users stored before generations: 0)
 }

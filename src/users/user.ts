@@ -9,6 +9,11 @@ export interface User {
   password_hash: string
   created_at: Date
   disabled: boolean
+  /**
+   * Tokens carry the generation they were issued in (`gen`); changing the password, role or
+   * disabled flag increments it, which revokes every token issued before.
+   */
+  token_generation: number
 }
 
 /** A user as the API shows it: no password hash, ever. */
@@ -36,6 +41,8 @@ export class UserExistsError extends AppError {
   }
 }
 
+export type StoredUserChanges = Partial<Omit<User, 'email' | 'created_at' | 'token_generation'>>
+
 /** Users sort newest first; the cursor is the last user of the previous page. */
 export interface UserPageCursor {
   created_at: Date
@@ -48,8 +55,11 @@ export interface UserStore {
   /** Inserts a new user; throws `UserExistsError` if the e-mail is taken. */
   insert(user: User): Promise<void>
   find(email: string): Promise<User | null>
-  /** Applies the changes to an existing user; returns the updated user, or null if there is none. */
-  update(email: string, changes: Partial<Omit<User, 'email' | 'created_at'>>): Promise<User | null>
+  /**
+   * Applies the changes to an existing user (and, with `revokeTokens`, increments its token
+   * generation in the same write); returns the updated user, or null if there is none.
+   */
+  update(email: string, changes: StoredUserChanges, options?: { revokeTokens?: boolean }): Promise<User | null>
   /** Up to `limit` users, newest first, after the cursor. */
   list(limit: number, after?: UserPageCursor): Promise<User[]>
   count(): Promise<number>

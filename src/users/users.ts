@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Role } from '../auth/abilities.js'
+import { normalizeEmail } from '../shared/email.js'
 import { NotFoundError } from '../shared/errors.js'
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.js'
 import { type User, UserExistsError, type UserPageCursor, type UserStore } from './user.js'
@@ -30,6 +31,7 @@ export function createUsers(store: UserStore, now: () => Date = () => new Date()
       password_hash: await hashPassword(input.password),
       created_at: now(),
       disabled: false,
+      token_generation: 0,
     }
     await store.insert(user)
     return user
@@ -45,12 +47,14 @@ export function createUsers(store: UserStore, now: () => Date = () => new Date()
     return user && matches && !user.disabled ? user : null
   }
 
+  /** Changing the password, role or disabled flag revokes the user's earlier tokens. */
   async function update(email: string, changes: UserChanges): Promise<User> {
     const { password, ...rest } = changes
-    const updated = await store.update(normalizeEmail(email), {
-      ...rest,
-      ...(password === undefined ? {} : { password_hash: await hashPassword(password) }),
-    })
+    const updated = await store.update(
+      normalizeEmail(email),
+      { ...rest, ...(password === undefined ? {} : { password_hash: await hashPassword(password) }) },
+      { revokeTokens: password !== undefined || rest.role !== undefined || rest.disabled !== undefined },
+    )
     if (!updated) throw new NotFoundError('USER.NOT_FOUND', `No user ${email}`)
     return updated
   }
@@ -84,8 +88,4 @@ export function createUsers(store: UserStore, now: () => Date = () => new Date()
     list: (limit: number, after?: UserPageCursor) => store.list(limit, after),
     count: () => store.count(),
   }
-}
-
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase()
 }

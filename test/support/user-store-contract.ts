@@ -8,6 +8,7 @@ const user = (n: number, at: number): User => ({
   password_hash: 'scrypt$1$1$1$c2FsdA$aGFzaA',
   created_at: new Date(at),
   disabled: false,
+  token_generation: 0,
 })
 
 /** The user store behaviour both adapters must share. */
@@ -44,6 +45,17 @@ export function userStoreContract(adapter: string, make: () => Promise<{ store: 
         role: 'auditor',
       })
       expect(await store.update('nobody@test.local', { disabled: true })).toBeNull()
+    })
+
+    it('revokes tokens by incrementing the generation in the same write', async () => {
+      await store.insert(user(1, 1000))
+      expect(await store.update('u1@test.local', { name: 'Renamed' })).toMatchObject({ token_generation: 0 })
+      expect(await store.update('u1@test.local', { disabled: true }, { revokeTokens: true })).toMatchObject({
+        disabled: true,
+        token_generation: 1,
+      })
+      await store.update('u1@test.local', { disabled: false }, { revokeTokens: true })
+      expect(await store.find('u1@test.local')).toMatchObject({ disabled: false, token_generation: 2 })
     })
 
     it('lists newest first, page by page, ties broken by e-mail', async () => {

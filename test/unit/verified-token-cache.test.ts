@@ -48,9 +48,9 @@ describe('token verification with the cache', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(T0)
     const tokens = createTokens(loadKeyRing(undefined, undefined), { issuer: 'iss', audience: 'aud', ttlSeconds: 60 })
-    const { access_token: token } = tokens.issue({ sub: 'rep@test.local', role: 'sales_rep' })
+    const { access_token: token } = tokens.issue({ sub: 'rep@test.local', role: 'sales_rep', gen: 0 })
     const first = tokens.verify(token)
-    expect(first).toEqual({ sub: 'rep@test.local', role: 'sales_rep', exp: T0 / 1000 + 60 })
+    expect(first).toEqual({ sub: 'rep@test.local', role: 'sales_rep', exp: T0 / 1000 + 60, gen: 0 })
     expect(tokens.verify(token)).toBe(first) // answered from the cache
 
     vi.setSystemTime(T0 + 60_000 + 5000) // exp plus the 5 s tolerance: still valid, as fast-jwt says
@@ -62,7 +62,7 @@ describe('token verification with the cache', () => {
 
   it('does not cache refusals: a tampered copy of a cached token is still refused', () => {
     const tokens = createTokens(loadKeyRing(undefined, undefined), { issuer: 'iss', audience: 'aud', ttlSeconds: 60 })
-    const { access_token: token } = tokens.issue({ sub: 'rep@test.local', role: 'sales_rep' })
+    const { access_token: token } = tokens.issue({ sub: 'rep@test.local', role: 'sales_rep', gen: 0 })
     tokens.verify(token)
     const [header, payload, signature = ''] = token.split('.')
     const tampered = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`

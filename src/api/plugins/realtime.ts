@@ -12,6 +12,8 @@ export interface RealtimeStats {
   clients: number
   /** Events stored but not yet relayed to the stream, as far as this instance knows. */
   relay_lag: number
+  /** Entries this instance read from the stream that were not valid events (skipped). */
+  invalid_entries: number
 }
 
 declare module 'fastify' {
@@ -38,9 +40,16 @@ export default fp(
     const writer = app.redis?.duplicate({ enableOfflineQueue: false, commandTimeout: 5000 })
     writer?.on('error', () => undefined)
     await writer?.connect().catch(() => undefined) // (down now: it keeps reconnecting in the background)
+    let invalidEntries = 0
     const stream: FeedStream =
       writer && reader
-        ? new RedisFeedStream(writer, reader, redisStream)
+        ? new RedisFeedStream(writer, reader, redisStream, (position, problem) => {
+            invalidEntries++
+            app.log.error(
+              { stream: redisStream, position, problem },
+              'real-time feed: skipped an entry that is not a valid event',
+            )
+          })
         : new MemoryFeedStream({
             // The embedded feed reads old entries from the event store rather than keeping copies.
             history: async (after, count) => (await app.eventStore.readAll({ after, limit: count })).events.map(toFeedEvent),
@@ -58,7 +67,7 @@ export default fp(
       },
       onForeignStream: (top) => {
         app.log.error(
-          { stream: redisStream, position: top.position, event_id: top.event.event_id },
+          { stream: redisStream, position: top.position, event_id: top.event?.event_id },
           "relay: the event stream holds entries that are not this event store's (another database, or a restored backup); emptying it and writing this store's recent events",
         )
       },
@@ -77,7 +86,11 @@ export default fp(
       hub,
       relay,
       async stats() {
-        return { clients: hub.clients, relay_lag: Math.max(0, (await app.eventStore.headPosition()) - relay.position) }
+        return {
+          clients: hub.clients,
+          relay_lag: Math.max(0, (await app.eventStore.headPosition()) - relay.position),
+          invalid_entries: invalidEntries,
+        }
       },
     })
     app.addHook('onClose', async () => {

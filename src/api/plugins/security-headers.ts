@@ -1,7 +1,15 @@
+import type { ServerResponse } from 'node:http'
 import cors from '@fastify/cors'
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Writes the security headers on a response that bypasses the request hooks (router errors). */
+    applySecurityHeaders(response: ServerResponse): void
+  }
+}
 
 /** Helmet's options: the one place the security headers are configured (helmet's defaults). */
 const HELMET_OPTIONS: FastifyHelmetOptions = {}
@@ -26,12 +34,15 @@ export default fp(
     app.addHook('onRoute', (route) => {
       if (route.helmet !== undefined) throw new Error(`${route.url}: per-route helmet options are not supported`)
     })
-    app.addHook('onRequest', (_request, reply, done) => {
-      const response = reply.raw
+    const apply = (response: ServerResponse) => {
       for (const [name, value] of writes) {
         if (value === undefined) response.removeHeader(name)
         else response.setHeader(name, value)
       }
+    }
+    app.decorate('applySecurityHeaders', apply)
+    app.addHook('onRequest', (_request, reply, done) => {
+      apply(reply.raw)
       done()
     })
 

@@ -33,6 +33,7 @@ export default fp(
     const closeSockets = attachSocketIo(io, {
       hub: app.realtime.hub,
       verifyToken: (token) => app.verifyToken(token),
+      sessions: app.liveSessions,
       log: app.log,
     })
     // Open sockets would keep the HTTP server from closing: end them before it closes.
@@ -41,5 +42,5 @@ export default fp(
       done()
     })
   },
-  { name: 'socket-io', dependencies: ['realtime', 'redis', 'tokens'] },
+  { name: 'socket-io', dependencies: ['realtime', 'redis', 'tokens', 'sessions'] },
 )

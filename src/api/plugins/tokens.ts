@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Principal, VerifiedToken } from '../../auth/abilities.js'
-import { createAccountCheck } from '../../auth/account-check.js'
+import { type AccountCheck, createAccountCheck } from '../../auth/account-check.js'
 import { AuthenticationError } from '../../auth/errors.js'
 import { type KeyRing, loadKeyRing } from '../../auth/keys.js'
 import { type IssuedToken, createTokens } from '../../auth/tokens.js'
@@ -8,9 +8,11 @@ import { type IssuedToken, createTokens } from '../../auth/tokens.js'
 declare module 'fastify' {
   interface FastifyInstance {
     keyRing: KeyRing
-    issueToken(user: { email: string; role: Principal['role'] }): Promise<IssuedToken>
+    issueToken(user: { email: string; role: Principal['role']; token_generation: number }): Promise<IssuedToken>
     /** Verifies a token (signature, claims, key by `kid`) and that its account is enabled and unchanged. */
     verifyToken(token: string | undefined): Promise<VerifiedToken>
+    /** The account check behind `verifyToken` (its cache is cleared by account changes: see `sessions`). */
+    accounts: AccountCheck
   }
 }
 
@@ -24,19 +26,19 @@ export default fp(
     }
     const tokens = createTokens(keyRing, settings)
     const accounts = createAccountCheck(app.users)
-    app.users.onChange((email) => {
-      accounts.forget(email)
-    })
+    app.decorate('accounts', accounts)
 
     app.decorate('keyRing', keyRing)
-    app.decorate('issueToken', async ({ email, role }: { email: string; role: Principal['role'] }) =>
-      tokens.issue({ sub: email, role }),
+    app.decorate(
+      'issueToken',
+      async ({ email, role, token_generation }: { email: string; role: Principal['role']; token_generation: number }) =>
+        tokens.issue({ sub: email, role, gen: token_generation }),
     )
     app.decorate('verifyToken', async (token: string | undefined): Promise<VerifiedToken> => {
       if (!token) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
-      const { sub, role, exp } = tokens.verify(token)
-      await accounts.assertCurrent(sub, role)
-      return { sub, role, expiresAt: exp * 1000 }
+      const { sub, role, exp, gen } = tokens.verify(token)
+      await accounts.assertCurrent({ sub, role, gen })
+      return { sub, role, gen, expiresAt: exp * 1000 }
     })
   },
   { name: 'tokens', dependencies: ['config', 'users'] },

@@ -2,15 +2,21 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { operation } from '../operation.js'
 import Type from 'typebox'
 import { AuthenticationError } from '../../auth/errors.js'
-import { createLoginThrottle } from '../../auth/login-throttle.js'
+import { type LoginLimitScope, createLoginThrottle } from '../../auth/login-throttle.js'
 import { RateLimitedError } from '../../shared/errors.js'
-import { normalizeEmail } from '../../users/users.js'
+import { normalizeEmail } from '../../shared/email.js'
 import { Email, Problem } from '../schemas.js'
 
 const Credentials = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) },
   { additionalProperties: false },
 )
+const SCOPE_WORDS: Record<LoginLimitScope, string> = {
+  email_ip: 'for this e-mail from this address',
+  ip: 'from this address',
+  email: 'for this e-mail',
+}
+
 const Token = Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() })
 
 /** `POST /api/auth/token` (e-mail + password → RS256 token) and the JWKS document. */
@@ -19,7 +25,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const throttle = createLoginThrottle({
     max: loginRateLimit.max,
     windowMs: loginRateLimit.windowMs,
-    ...(app.redis ? { redis: app.redis } : {}),
+    ...(app.redisFailFast ? { redis: app.redisFailFast } : {}),
     prefix: `${redisKeyPrefix}rl:login:`,
     onError: (error) => {
       app.log.warn({ err: error }, 'login throttle unavailable; attempt let through')
@@ -35,20 +41,32 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Credentials,
         response: { 200: Token, 401: Problem, 429: Problem },
       }),
-      // Password guessing is limited per e-mail and per client IP, on top of the API limit.
+      // Failed logins are limited per (e-mail, IP), per IP and per e-mail, on top of the API limit.
       preHandler: async (request, reply) => {
-        const { limited, retryAfterSeconds } = await throttle.hit([
-          `email:${normalizeEmail(request.body.email)}`,
-          `ip:${request.ip}`,
-        ])
-        if (!limited) return
-        void reply.header('retry-after', retryAfterSeconds)
-        throw new RateLimitedError(retryAfterSeconds, 'AUTH.TOO_MANY_ATTEMPTS')
+        const check = await throttle.check(normalizeEmail(request.body.email), request.ip)
+        if (!check.limited) return
+        const { limit, retryAfterSeconds } = check
+        void reply.headers({
+          'retry-after': retryAfterSeconds,
+          'ratelimit-policy': `${limit.max};w=${Math.round(limit.windowMs / 1000)}`,
+          'ratelimit-limit': limit.max,
+          'ratelimit-remaining': 0,
+          'ratelimit-reset': retryAfterSeconds,
+        })
+        throw new RateLimitedError(retryAfterSeconds, 'AUTH.TOO_MANY_ATTEMPTS', {
+          limit: limit.scope,
+          detail: `Too many failed sign-ins ${SCOPE_WORDS[limit.scope]}; retry in ${retryAfterSeconds} s`,
+        })
       },
     },
     async (request, reply) => {
-      const user = await app.users.authenticate(request.body.email, request.body.password)
-      if (!user) throw new AuthenticationError('AUTH.INVALID_CREDENTIALS', 'Wrong e-mail or password')
+      const email = normalizeEmail(request.body.email)
+      const user = await app.users.authenticate(email, request.body.password)
+      if (!user) {
+        await throttle.failed(email, request.ip)
+        throw new AuthenticationError('AUTH.INVALID_CREDENTIALS', 'Wrong e-mail or password')
+      }
+      await throttle.succeeded(email, request.ip)
       void reply.header('cache-control', 'no-store')
       return app.issueToken(user)
     },

@@ -1,15 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { WebSocket } from '@fastify/websocket'
-import { assertMayFollowFeed, parseAfter } from '../../realtime/feed-access.js'
+import type { VerifiedToken } from '../../auth/abilities.js'
+import { assertMayFollowFeed, parseAfter, sessionEndEvent } from '../../realtime/feed-access.js'
 
 const PING_EVERY_MS = 30_000
+
+/** What the upgrade request carries to the socket handler. */
+interface FeedRequest {
+  token: VerifiedToken
+  after: number | undefined
+}
 
 /**
  * `GET /api/events/ws?token=…&after=…`: the live feed over a plain WebSocket, one JSON
  * message per event (the same payload as Socket.IO), `{"type":"resync",…}` when the client
  * must reload. Refused before the upgrade (401/403 problem) like any API request. Pings
- * every 30 s; a client that does not answer is dropped.
+ * every 30 s; a client that does not answer is dropped. When the token expires or the
+ * account no longer allows it, a `{"type":"token_expired"|"session_revoked","code","reason"}`
+ * message, then close code 4001 (expired) or 4003 (revoked) with the problem code as reason.
  */
 const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
   const { hub } = app.realtime
@@ -31,14 +40,11 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
         const verified = await app.verifyToken(token)
         assertMayFollowFeed(verified)
         request.principal = { sub: verified.sub, role: verified.role }
-        ;(request as unknown as { feed: { expiresAt: number; after?: number } }).feed = {
-          expiresAt: verified.expiresAt,
-          after: parseAfter(after),
-        }
+        ;(request as unknown as { feed: FeedRequest }).feed = { token: verified, after: parseAfter(after) }
       },
     },
     (socket, request) => {
-      const { expiresAt, after } = (request as unknown as { feed: { expiresAt: number; after?: number } }).feed
+      const { token, after } = (request as unknown as { feed: FeedRequest }).feed
       sockets.add(socket)
       let alive = true
       let leave: (() => void) | undefined
@@ -50,19 +56,21 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
         alive = false
         socket.ping()
       }, PING_EVERY_MS)
-      const expiry = setTimeout(
-        () => {
-          socket.close(4001, 'token expired')
+      const endSession = app.liveSessions.add({
+        token,
+        end: (why) => {
+          const type = sessionEndEvent(why)
+          send({ type, ...why })
+          socket.close(type === 'token_expired' ? 4001 : 4003, why.code)
         },
-        Math.max(0, expiresAt - Date.now()),
-      )
+      })
       socket.on('pong', () => {
         alive = true
       })
       socket.on('close', () => {
         sockets.delete(socket)
         clearInterval(pinger)
-        clearTimeout(expiry)
+        endSession()
         leave?.()
       })
       hub

@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.js'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.js'
 import { NotFoundError } from '../../shared/errors.js'
 import { publicUser } from '../../users/user.js'
-import { normalizeEmail } from '../../users/users.js'
+import { normalizeEmail } from '../../shared/email.js'
 import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, Page, PageQuery, Password, Problem, Role } from '../schemas.js'
 
 const User = Type.Object({
@@ -38,11 +38,9 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: User, 409: Problem },
     }),
     async (request, reply) => {
+      const location = `/api/users/${encodeURIComponent(normalizeEmail(request.body.email))}`
       const user = await app.users.create(request.body)
-      return reply
-        .code(201)
-        .header('location', `/api/users/${encodeURIComponent(user.email)}`)
-        .send(publicUser(user))
+      return reply.code(201).header('location', location).send(publicUser(user))
     },
   )
 
