@@ -68,7 +68,7 @@ export async function socketClient(
         transports: ['websocket'],
         reconnection: false,
       })
-  for (const name of ['new_order', 'order_event', 'sku_event', 'resync', 'token_expired']) {
+  for (const name of ['new_order', 'order_event', 'sku_event', 'resync', 'token_expired', 'session_revoked']) {
     socket.on(name, (payload: FeedEvent) => base.received.push({ name, payload, at: Date.now() }))
   }
   await new Promise<void>((resolve, reject) => {
@@ -93,11 +93,14 @@ export async function socketRefusal(url: string, token: string | undefined): Pro
   }
 }
 
-/** A plain WebSocket client of `GET /api/events/ws`. */
+/** WebSocket messages that are not events. */
+const CONTROL_MESSAGES = new Set(['resync', 'token_expired', 'session_revoked'])
+
+/** A plain WebSocket client of `GET /api/events/ws`; `closed` resolves with the close code and reason. */
 export async function wsClient(
   url: string,
   options: { token?: string; after?: number } = {},
-): Promise<FeedClient & { socket: WebSocket }> {
+): Promise<FeedClient & { socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
   const base = collector()
   const query = new URLSearchParams({
     ...(options.token ? { token: options.token } : {}),
@@ -106,7 +109,12 @@ export async function wsClient(
   const socket = new WebSocket(`${url.replace('http', 'ws')}/api/events/ws?${query.toString()}`)
   socket.on('message', (message: Buffer) => {
     const payload = JSON.parse(message.toString()) as FeedEvent
-    base.received.push({ name: payload.type === 'resync' ? 'resync' : payload.type, payload, at: Date.now() })
+    base.received.push({ name: payload.type, payload, at: Date.now() })
+  })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.once('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() })
+    })
   })
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => {
@@ -120,8 +128,11 @@ export async function wsClient(
   return {
     ...base,
     socket,
+    closed,
     events: (name: string) =>
-      name === '*' ? base.received.filter((r) => r.name !== 'resync').map((r) => r.payload as FeedEvent) : base.events(name),
+      name === '*'
+        ? base.received.filter((r) => !CONTROL_MESSAGES.has(r.name)).map((r) => r.payload as FeedEvent)
+        : base.events(name),
     close: () => {
       socket.close()
     },

@@ -16,6 +16,7 @@ export const redisUri = process.env.REDIS_URI
  */
 export const skipWithoutMongo = !isCI && !mongoUri
 export const skipWithoutServers = !isCI && (!mongoUri || !redisUri)
+export const skipWithoutRedis = !isCI && !redisUri
 
 /** Each test file gets its own database; this prefix marks it as disposable. */
 const TEST_DB_PREFIX = 'test_'

@@ -50,6 +50,32 @@ describe('API rate limit (in-process store)', () => {
   })
 })
 
+describe('login throttle (in-process counters)', () => {
+  it('holds one IP to 5 × LOGIN_RATE_LIMIT failures across e-mails, and one account to 20 × across IPs', async () => {
+    const { app } = await buildTestApp({ env: { LOGIN_RATE_LIMIT: '1/1m', API_RATE_LIMIT: '1000/1m' } })
+    try {
+      const attempt = (email: string, ip: string, password = 'a-wrong-guess') =>
+        app.inject({ method: 'POST', url: '/api/auth/token', payload: { email, password }, remoteAddress: ip })
+      for (let i = 0; i < 5; i++) expect((await attempt(`u${i}@test.local`, '10.9.0.1')).statusCode).toBe(401)
+      const perIp = await attempt(TEST_ADMIN.email, '10.9.0.1', TEST_ADMIN.password)
+      expect([perIp.statusCode, perIp.json<{ limit: string }>().limit, perIp.headers['ratelimit-limit']]).toEqual([
+        429,
+        'ip',
+        '5',
+      ])
+
+      // 20 failures for one account from 20 addresses (1 each, within their pair limit): the account is held.
+      for (let ip = 0; ip < 20; ip++) {
+        expect((await attempt('target@test.local', `10.8.0.${ip}`)).statusCode).toBe(401)
+      }
+      const perAccount = await attempt('target@test.local', '10.7.0.1')
+      expect([perAccount.statusCode, perAccount.json<{ limit: string }>().limit]).toEqual([429, 'email'])
+    } finally {
+      await app.close()
+    }
+  })
+})
+
 describe('key rotation', () => {
   it('accepts tokens of the previous key listed in JWT_PUBLIC_KEY, and publishes both keys', async () => {
     const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) =>

@@ -4,6 +4,7 @@ import { TEST_ADMIN } from '../support/app.js'
 import { tokenFor } from '../support/auth.js'
 import { createSku, placeOrder } from '../support/fixtures.js'
 import { listeningApp, socketClient, wsClient } from '../support/realtime.js'
+import { eventually } from '../support/wait.js'
 
 describe('real time, embedded (in-process feed, real sockets)', () => {
   let service: { app: FastifyInstance; url: string }
@@ -54,6 +55,51 @@ describe('real time, embedded (in-process feed, real sockets)', () => {
     const late = await wsClient(service.url, { token: admin, after: first.position })
     await late.waitFor('resync', 1)
     late.close()
+  })
+
+  it('keeps a client whose token lives 30 days connected (JWT_TTL past the 24.8-day timer limit)', async () => {
+    const { app, url } = await listeningApp({ JWT_TTL: '30d' })
+    try {
+      const client = await socketClient(url, { token: await tokenFor(app, 'auditor') })
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      expect(client.socket.connected).toBe(true)
+      const sku = await createSku(app)
+      await client.waitFor('sku_event', 1)
+      expect(client.events('sku_event').map((e) => e.position)).toEqual([sku.position])
+      expect(client.received.map((r) => r.name)).not.toContain('token_expired')
+      client.close()
+    } finally {
+      await app.close()
+    }
+  })
+
+  it.each([
+    ['disabled', { disabled: true }, 'AUTH.USER_DISABLED'],
+    ['demoted', { role: 'sales_rep' }, 'AUTH.TOKEN_REVOKED'],
+    ['given a new password', { password: 'a-brand-new-password' }, 'AUTH.TOKEN_REVOKED'],
+  ])('ends both live sessions of an auditor %s, with the reason', async (_what, change, code) => {
+    const email = `auditor-${Object.keys(change).join()}@test.local`
+    const token = await tokenFor(service.app, 'auditor', email)
+    const socket = await socketClient(service.url, { token })
+    const ws = await wsClient(service.url, { token })
+    const changed = await service.app.inject({
+      method: 'PATCH',
+      url: `/api/users/${email}`,
+      headers: { authorization: `Bearer ${admin}` },
+      payload: change,
+    })
+    expect(changed.statusCode).toBe(200)
+    await socket.waitFor('session_revoked', 1, 5000)
+    expect(socket.events('session_revoked')).toEqual([expect.objectContaining({ code, reason: expect.any(String) })])
+    expect(await ws.closed).toEqual({ code: 4003, reason: code })
+    expect(ws.received.at(-1)).toMatchObject({ name: 'session_revoked', payload: { type: 'session_revoked', code } })
+    await eventually(
+      () => 'the Socket.IO client disconnected',
+      () => socket.socket.disconnected,
+      5000,
+    )
+    const refused = await service.app.inject({ url: '/api/orders', headers: { authorization: `Bearer ${token}` } })
+    expect([refused.statusCode, refused.json<{ code: string }>().code]).toEqual([401, code])
   })
 
   it('closes a socket when its token expires', async () => {
