@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/infra/config.js'
+import { buildTestApp } from '../support/app.js'
 
 function failure(env: Record<string, string>): ConfigError {
   try {
@@ -74,6 +75,8 @@ describe('configuration', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS', 'must be an integer'],
     [{ ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD', 'at least 12 characters'],
     [{ ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_EMAIL', 'must be an e-mail'],
+    [{ ADMIN_EMAIL: '\u202eadmin@corp.com', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_EMAIL', 'must be an e-mail'],
+    [{ ADMIN_EMAIL: 'ａdmin@corp.com', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_EMAIL', 'must be an e-mail'],
     [{ INSTANCE_ID: 'has spaces' }, 'INSTANCE_ID', 'must be 1-64 characters'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', 'must be true, false'],
   ])('%o is refused with a message naming %s', (env, variable, text) => {
@@ -81,6 +84,23 @@ describe('configuration', () => {
     expect(error.variable).toBe(variable)
     expect(error.message).toContain(variable)
     expect(error.message).toContain(text)
+  })
+
+  it('accepts for ADMIN_EMAIL exactly what the API accepts, so the bootstrap admin can sign in', async () => {
+    expect(loadConfig({ ADMIN_EMAIL: 'Admin@Localhost', ADMIN_PASSWORD: 'long enough password' }).admin?.email).toBe(
+      'admin@localhost',
+    )
+    const { app } = await buildTestApp({ env: { ADMIN_EMAIL: 'Admin@Localhost', ADMIN_PASSWORD: 'long enough password' } })
+    try {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/auth/token',
+        payload: { email: 'admin@localhost', password: 'long enough password' },
+      })
+      expect(login.statusCode).toBe(200)
+    } finally {
+      await app.close()
+    }
   })
 
   it('production refuses to start without MongoDB, Redis and a signing key', () => {
