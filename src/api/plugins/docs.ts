@@ -17,6 +17,12 @@ export default fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         security: [{ bearer: [] }],
       },
+      // Routes that need no token (health, login, JWKS) say so, overriding the global bearer.
+      transform: ({ schema, url, route }) => {
+        const auth = (route.config as { auth?: unknown } | undefined)?.auth
+        const isPublic = auth === undefined || auth === 'public'
+        return { schema: isPublic ? { ...schema, security: [] } : schema, url }
+      },
     })
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   },

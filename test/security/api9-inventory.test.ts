@@ -1,0 +1,172 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp } from '../support/app.js'
+import { createSku, orderIn } from '../support/fixtures.js'
+import { type Call, type Caller, type Method, USERS, callers, expectProblem, send } from './support.js'
+
+/**
+ * API9:2023 Improper Inventory Management. The OpenAPI document at /docs/json is the
+ * inventory: it lists exactly the routes the service answers (one known exception: the
+ * WebSocket feed, documented in the README), each operation declares the security it
+ * really has, and no other version, debug or admin path exists.
+ */
+
+type Security = 'public' | 'bearer'
+
+/** The inventory: every operation, and what it needs. */
+const INVENTORY: [Method, string, Security][] = [
+  ['GET', '/health', 'public'],
+  ['GET', '/health/ready', 'public'],
+  ['GET', '/.well-known/jwks.json', 'public'],
+  ['POST', '/api/auth/token', 'public'],
+  ['POST', '/api/users', 'bearer'],
+  ['GET', '/api/users', 'bearer'],
+  ['GET', '/api/users/{email}', 'bearer'],
+  ['PATCH', '/api/users/{email}', 'bearer'],
+  ['POST', '/api/skus', 'bearer'],
+  ['GET', '/api/skus', 'bearer'],
+  ['GET', '/api/skus/{sku}', 'bearer'],
+  ['PATCH', '/api/skus/{sku}', 'bearer'],
+  ['POST', '/api/skus/{sku}/deactivate', 'bearer'],
+  ['POST', '/api/skus/{sku}/reactivate', 'bearer'],
+  ['POST', '/api/orders', 'bearer'],
+  ['GET', '/api/orders', 'bearer'],
+  ['GET', '/api/orders/{id}', 'bearer'],
+  ['GET', '/api/orders/{id}/history', 'bearer'],
+  ['POST', '/api/orders/{id}/confirm', 'bearer'],
+  ['POST', '/api/orders/{id}/ship', 'bearer'],
+  ['POST', '/api/orders/{id}/deliver', 'bearer'],
+  ['POST', '/api/orders/{id}/cancel', 'bearer'],
+  ['GET', '/api/reports/summaries', 'bearer'],
+  ['GET', '/api/admin/projections', 'bearer'],
+  ['POST', '/api/admin/projections/{name}/rebuild', 'bearer'],
+]
+/** /api routes served but not in the OpenAPI document (each documented elsewhere). */
+const OUTSIDE_THE_DOCUMENT = ['GET /api/events/ws'] // the WebSocket feed (README "Real time"); token in the query
+const SECURITY_OF: Record<Security, unknown[]> = { public: [], bearer: [{ bearer: [] }] }
+
+interface OpenApi {
+  openapi: string
+  info: { title: string; version: string }
+  security?: unknown[]
+  paths: Record<string, Record<string, { security?: unknown[] }>>
+}
+
+/** A concrete URL for a path template (fixtures: rep A, WIDGET-1, ORD-00001, the orders projection). */
+const concrete = (path: string) =>
+  path.replace('{email}', USERS.repA.email).replace('{sku}', 'WIDGET-1').replace('{id}', 'ORD-00001').replace('{name}', 'orders')
+
+/** Every method and path the router serves (HEAD aside), path parameters spelled as in OpenAPI. */
+function servedRoutes(app: FastifyInstance): string[] {
+  const stack: string[] = []
+  const routes: string[] = []
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line)
+    if (!match) continue
+    stack.length = (match[1] ?? '').length / 4
+    stack.push(match[2] ?? '')
+    const path = stack.join('').replace(/:(\w+)/g, '{$1}')
+    for (const method of (match[3] ?? '').split(', ').filter(Boolean)) if (method !== 'HEAD') routes.push(`${method} ${path}`)
+  }
+  return routes.sort()
+}
+
+describe('API9 improper inventory management', () => {
+  let app: FastifyInstance
+  let as: Record<Caller, Record<string, string>>
+  let doc: OpenApi
+
+  beforeAll(async () => {
+    ;({ app } = await buildTestApp())
+    as = await callers(app)
+    await createSku(app, { sku: 'WIDGET-1' })
+    expect((await orderIn(app, 'created', { skus: ['WIDGET-1'], salesRep: USERS.repA.email })).order_id).toBe('ORD-00001')
+    const response = await send(app, { method: 'GET', url: '/docs/json' })
+    expect(response.statusCode).toBe(200)
+    doc = response.json<OpenApi>()
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  const documented = () =>
+    Object.entries(doc.paths)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort()
+
+  it('GET /docs/json (anonymous) → 200: OpenAPI 3.1.0, info.version "1.0.0"', () => {
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.info).toMatchObject({ title: 'Sales Order Service', version: '1.0.0' })
+  })
+
+  it('the document lists exactly the inventory', () => {
+    expect(documented()).toEqual(INVENTORY.map(([method, path]) => `${method} ${path}`).sort())
+  })
+
+  it('the router serves exactly the documented routes under /api, plus the WebSocket feed', () => {
+    const served = servedRoutes(app).filter((route) => route.split(' ')[1]?.startsWith('/api/'))
+    const documentedApi = documented().filter((route) => route.split(' ')[1]?.startsWith('/api/'))
+    expect(served.filter((route) => !documentedApi.includes(route))).toEqual(OUTSIDE_THE_DOCUMENT)
+    expect(documentedApi.filter((route) => !served.includes(route))).toEqual([])
+  })
+
+  it('/docs/json lists no /metrics, and GET /metrics → 404 ROUTE.NOT_FOUND on the API port', async () => {
+    expect(Object.keys(doc.paths).filter((path) => path.includes('metrics'))).toEqual([])
+    expectProblem(await send(app, { method: 'GET', url: '/metrics' }), 404, 'ROUTE.NOT_FOUND')
+  })
+
+  it.each(INVENTORY)('%s %s declares its security in the document (%s)', (method, path, security) => {
+    const operation = doc.paths[path]?.[method.toLowerCase()]
+    expect(operation).toBeDefined()
+    expect(operation?.security ?? doc.security ?? []).toEqual(SECURITY_OF[security])
+  })
+
+  describe('the document’s security is what the service does', () => {
+    it.each(INVENTORY.filter(([, , security]) => security === 'bearer'))(
+      '%s %s without a token → 401 AUTH.TOKEN_REQUIRED',
+      async (method, path) => {
+        const response = await send(app, { method, url: concrete(path) })
+        expectProblem(response, 401, 'AUTH.TOKEN_REQUIRED')
+        expect(response.headers['www-authenticate']).toBe('Bearer realm="sales-orders"')
+      },
+    )
+
+    it.each<[string, number, string | null, Call]>([
+      ['GET /health', 200, null, { method: 'GET', url: '/health' }],
+      ['GET /health/ready', 200, null, { method: 'GET', url: '/health/ready' }],
+      ['GET /.well-known/jwks.json', 200, null, { method: 'GET', url: '/.well-known/jwks.json' }],
+      ['POST /api/auth/token {}', 400, 'REQUEST.VALIDATION', { method: 'POST', url: '/api/auth/token', payload: {} }],
+    ])('%s without a token → %i %s (public: no token asked for)', async (_name, status, code, call) => {
+      const response = await send(app, call)
+      if (code === null) expect(response.statusCode, response.body).toBe(status)
+      else expectProblem(response, status, code)
+    })
+  })
+
+  describe('nothing else exists: undocumented versions, debug and admin paths, methods → 404 ROUTE.NOT_FOUND (as admin)', () => {
+    it.each<[Method, string]>([
+      ['GET', '/api/v0/orders'],
+      ['GET', '/api/v1/orders'],
+      ['GET', '/api/v2/orders'],
+      ['GET', '/api/v1/users'],
+      ['GET', '/api/internal/users'],
+      ['GET', '/api/admin/users'],
+      ['GET', '/api/admin/jobs'],
+      ['POST', '/api/admin/jobs/replay/run'],
+      ['GET', '/api/debug'],
+      ['GET', '/api/metrics'],
+      ['GET', '/api/health'],
+      ['GET', '/api/events'],
+      ['GET', '/api/docs'],
+      ['DELETE', '/api/users/rep-a@corp.example'],
+      ['PUT', '/api/users/rep-a@corp.example'],
+      ['DELETE', '/api/orders/ORD-00001'],
+      ['PUT', '/api/orders/ORD-00001'],
+      ['PATCH', '/api/orders/ORD-00001'],
+      ['DELETE', '/api/skus/WIDGET-1'],
+      ['POST', '/api/orders/ORD-00001/reopen'],
+    ])('%s %s', async (method, url) => {
+      expectProblem(await send(app, { method, url }, as.admin), 404, 'ROUTE.NOT_FOUND')
+    })
+  })
+})
