@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
@@ -26,6 +26,7 @@ import tokensPlugin from './plugins/tokens.js'
 import usersPlugin from './plugins/users.js'
 import websocketPlugin from './plugins/websocket.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
+import { validatorCompiler } from './validator.js'
 import adminProjectionRoutes from './routes/admin-projections.js'
 import authRoutes from './routes/auth.js'
 import eventsWebSocketRoute from './routes/events-ws.js'
@@ -75,7 +76,7 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setValidatorCompiler(validatorCompiler)
   // Bodies are JSON only: anything else is a 415, never parsed.
   app.removeContentTypeParser('text/plain')
   await app.register(configPlugin, { config })

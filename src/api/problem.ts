@@ -12,6 +12,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   precondition_failed: 412,
   unprocessable: 422,
   rate_limited: 429,
+  upgrade_required: 426,
   unavailable: 503,
 }
 

@@ -9,6 +9,7 @@ import {
   zeroCounters,
 } from '../projections/summaries-projection.js'
 import { type FieldError, ValidationError } from '../shared/errors.js'
+import { instantProblem, parseInstant } from '../shared/instant.js'
 
 export type Granularity = 'hour' | 'day' | 'month'
 export type GroupBy = 'none' | 'sales_rep' | 'sku'
@@ -117,8 +118,8 @@ function parseRange(request: ReportRequest): { zone: IANAZone; from: DateTime; t
   const zone = IANAZone.create(request.tz ?? 'UTC')
   if (!zone.isValid) errors.push({ path: 'querystring/tz', message: 'is not an IANA time zone (e.g. Asia/Kolkata)' })
   const parse = (field: 'from' | 'to') => {
-    const value = DateTime.fromISO(request[field], { zone: zone.isValid ? zone : 'UTC' })
-    if (!value.isValid) errors.push({ path: `querystring/${field}`, message: 'must be an ISO-8601 date or date-time' })
+    const value = parseInstant(request[field], zone.isValid ? zone : 'UTC') ?? DateTime.invalid('not an instant')
+    if (!value.isValid) errors.push({ path: `querystring/${field}`, message: instantProblem(request[field]) })
     else if (value.toMillis() % BUCKET_MS !== 0)
       errors.push({ path: `querystring/${field}`, message: 'must fall on a quarter hour (summaries are kept per 15 minutes)' })
     return value

@@ -5,8 +5,19 @@ export function encodeCursor(position: Record<string, string | number>): string 
   return Buffer.from(JSON.stringify(position)).toString('base64url')
 }
 
+/** A cursor field: any string, a whole number >= 0, or a time (epoch ms a `Date` can hold). */
+type FieldType = 'string' | 'number' | 'time'
+
+const MAX_TIME_MS = 8.64e15
+
+const FIELD_CHECKS: Record<FieldType, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  number: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+  time: (value) => Number.isSafeInteger(value) && Math.abs(value as number) <= MAX_TIME_MS,
+}
+
 /** Decodes a cursor, checking it has exactly the expected fields and types; 400 otherwise. */
-export function decodeCursor<T extends Record<string, 'string' | 'number'>>(
+export function decodeCursor<T extends Record<string, FieldType>>(
   cursor: string,
   shape: T,
 ): { [K in keyof T]: T[K] extends 'string' ? string : number } {
@@ -20,7 +31,7 @@ export function decodeCursor<T extends Record<string, 'string' | 'number'>>(
     typeof value === 'object' &&
     value !== null &&
     Object.keys(value).length === Object.keys(shape).length &&
-    Object.entries(shape).every(([key, type]) => typeof (value as Record<string, unknown>)[key] === type)
+    Object.entries(shape).every(([key, type]) => FIELD_CHECKS[type]((value as Record<string, unknown>)[key]))
   if (!valid)
     throw new ValidationError('REQUEST.INVALID_CURSOR', 'The cursor is not one this API issued', [
       { path: 'querystring/cursor', message: 'is not a valid cursor' },

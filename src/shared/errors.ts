@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'precondition_failed'
   | 'unprocessable'
   | 'rate_limited'
+  | 'upgrade_required'
   | 'unavailable'
 
 /** One failing input field, as listed in a problem response's `errors`. */

@@ -3,6 +3,7 @@ import Type from 'typebox'
 import type { WebSocket } from '@fastify/websocket'
 import type { VerifiedToken } from '../../auth/abilities.js'
 import { assertMayFollowFeed, parseAfter, sessionEndEvent } from '../../realtime/feed-access.js'
+import { AppError } from '../../shared/errors.js'
 
 const PING_EVERY_MS = 30_000
 
@@ -24,26 +25,34 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
   const { hub } = app.realtime
   const sockets = new Set<WebSocket>()
 
-  app.get(
-    '/api/events/ws',
-    {
-      websocket: true,
-      config: { auth: 'public' }, // the token is in the query (browsers cannot set headers on a WebSocket)
-      schema: {
-        querystring: Type.Object(
-          { token: Type.Optional(Type.String({ maxLength: 8192 })), after: Type.Optional(Type.Integer({ minimum: 0 })) },
-          { additionalProperties: false },
-        ),
-      },
-      preValidation: async (request) => {
-        const { token, after } = request.query as { token?: string; after?: number }
-        const verified = await app.verifyToken(token)
-        assertMayFollowFeed(verified)
-        request.principal = { sub: verified.sub, role: verified.role }
-        ;(request as unknown as { feed: FeedRequest }).feed = { token: verified, after: parseAfter(after) }
-      },
+  app.route({
+    method: 'GET',
+    url: '/api/events/ws',
+    config: { auth: 'public' }, // the token is in the query (browsers cannot set headers on a WebSocket)
+    schema: {
+      hide: true,
+      querystring: Type.Object(
+        { token: Type.Optional(Type.String({ maxLength: 8192 })), after: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
     },
-    (socket, request) => {
+    preValidation: async (request) => {
+      const { token, after } = request.query as { token?: string; after?: number }
+      const verified = await app.verifyToken(token)
+      assertMayFollowFeed(verified)
+      request.principal = { sub: verified.sub, role: verified.role }
+      ;(request as unknown as { feed: FeedRequest }).feed = { token: verified, after: parseAfter(after) }
+    },
+    // A plain GET (no upgrade) with a good token: say what is needed instead of a bare 404.
+    handler: async (_request, reply) => {
+      void reply.header('upgrade', 'websocket')
+      throw new AppError(
+        'upgrade_required',
+        'REQUEST.UPGRADE_REQUIRED',
+        'This is a WebSocket endpoint: open it with an Upgrade request',
+      )
+    },
+    wsHandler: (socket, request) => {
       const { token, after } = (request as unknown as { feed: FeedRequest }).feed
       sockets.add(socket)
       let alive = true
@@ -92,7 +101,7 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
           send({ type: 'resync', reason: 'the missed events could not be read; reload over HTTP' })
         })
     },
-  )
+  })
 
   // Open sockets would keep the HTTP server from closing: end them before it closes.
   app.addHook('preClose', (done) => {

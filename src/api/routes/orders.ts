@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox'
 import { type LifecycleCommand, MAX_ITEMS, MAX_QUANTITY, type OrderAction } from '../../commands/order/decider.js'
 import { Currency, OrderId, SkuCode } from '../../events/catalog.js'
 import { ValidationError } from '../../shared/errors.js'
+import { instantProblem, parseInstant } from '../../shared/instant.js'
 import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
 import { can, operation } from '../operation.js'
 import { MinPosition, waitForReadModel } from '../read-model-position.js'
@@ -67,12 +68,13 @@ const HistoryEntry = Type.Object({
 /** ISO date or date-time → a UTC ISO timestamp comparable with stored ones; 400 otherwise. */
 function instant(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined
-  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(time))
+  const parsed = parseInstant(value)
+  if (!parsed) {
     throw new ValidationError('REQUEST.VALIDATION', `Invalid ${field}`, [
-      { path: `querystring/${field}`, message: 'must be an ISO-8601 date or date-time' },
+      { path: `querystring/${field}`, message: instantProblem(value) },
     ])
-  return new Date(time).toISOString()
+  }
+  return parsed.toUTC().toISO() ?? undefined
 }
 
 /** Orders: placing them, their lifecycle (confirm → ship → deliver, or cancel), lists, details, state as of a time, history. */
@@ -152,6 +154,9 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor, status, sales_rep, sku, min_position } = request.query
       const from = instant(request.query.from, 'from')
       const to = instant(request.query.to, 'to')
+      if (from !== undefined && to !== undefined && from >= to) {
+        throw new ValidationError('REQUEST.VALIDATION', 'Invalid range', [{ path: 'querystring/to', message: 'must be after from' }])
+      }
       await waitForReadModel(app, reply, 'orders', min_position)
       return app.orderQueries.list(
         request.ability,

@@ -55,7 +55,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
       const after =
-        request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, { t: 'number', e: 'string' })
+        request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, { t: 'time', e: 'string' })
       const users = await app.users.list(limit + 1, after && { created_at: new Date(after.t), email: after.e })
       const page = users.slice(0, limit)
       const last = page.at(-1)

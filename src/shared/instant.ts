@@ -1,0 +1,30 @@
+import { DateTime, type Zone } from 'luxon'
+
+/**
+ * The ISO-8601 forms the API takes for an instant: a date (`2026-03-01`, midnight in the
+ * zone) or a date-time with minutes, optional seconds and fraction, and an optional offset
+ * (`Z`, `+05:30`). Week and ordinal dates, spaces and offsets beyond ±18:00 are refused.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/
+
+const MAX_OFFSET_MINUTES = 18 * 60
+
+/** What is wrong with an instant the API was sent, as a field message. */
+export function instantProblem(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}:?\d{2}$/.test(value)
+    ? 'must be an ISO-8601 date-time; send "+" in a URL as %2B (e.g. 2026-03-01T09:30:00%2B05:30)'
+    : 'must be an ISO-8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z) that exists'
+}
+
+/**
+ * The instant `value` denotes (dates and offset-less times read in `zone`), or null when it
+ * is not one of the accepted forms or names no real time (`2026-02-30`, `T25:00`).
+ */
+export function parseInstant(value: string, zone: Zone | string = 'UTC'): DateTime | null {
+  const match = ISO_INSTANT.exec(value)
+  if (!match) return null
+  const [, sign, hours, minutes] = match
+  if (sign !== undefined && Number(hours) * 60 + Number(minutes) > MAX_OFFSET_MINUTES) return null
+  const parsed = DateTime.fromISO(value, { zone })
+  return parsed.isValid ? parsed : null
+}
