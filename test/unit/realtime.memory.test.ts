@@ -90,7 +90,8 @@ describe('real time, embedded (in-process feed, real sockets)', () => {
     })
     expect(changed.statusCode).toBe(200)
     await socket.waitFor('session_revoked', 1, 5000)
-    expect(socket.events('session_revoked')).toEqual([expect.objectContaining({ code, reason: expect.any(String) })])
+    const [revoked, ...more] = socket.events('session_revoked') as unknown as { code: string; reason: string }[]
+    expect([revoked?.code, typeof revoked?.reason, more.length]).toEqual([code, 'string', 0])
     expect(await ws.closed).toEqual({ code: 4003, reason: code })
     expect(ws.received.at(-1)).toMatchObject({ name: 'session_revoked', payload: { type: 'session_revoked', code } })
     await eventually(
