@@ -155,7 +155,9 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from = instant(request.query.from, 'from')
       const to = instant(request.query.to, 'to')
       if (from !== undefined && to !== undefined && from >= to) {
-        throw new ValidationError('REQUEST.VALIDATION', 'Invalid range', [{ path: 'querystring/to', message: 'must be after from' }])
+        throw new ValidationError('REQUEST.VALIDATION', 'Invalid range', [
+          { path: 'querystring/to', message: 'must be after from' },
+        ])
       }
       await waitForReadModel(app, reply, 'orders', min_position)
       return app.orderQueries.list(
