@@ -25,7 +25,13 @@ const EXPIRED: SessionEnd = { code: 'AUTH.TOKEN_EXPIRED', reason: 'the token has
 export class LiveSessions {
   private readonly sessions = new Map<LiveSession, () => void>()
 
-  constructor(private readonly assertCurrent: (token: VerifiedToken) => Promise<void>) {}
+  constructor(
+    private readonly account: {
+      assertCurrent(token: VerifiedToken): Promise<void>
+      /** Drops what is cached about an account, so the next check looks it up. */
+      forget(email: string): void
+    },
+  ) {}
 
   get size(): number {
     return this.sessions.size
@@ -44,17 +50,25 @@ export class LiveSessions {
   }
 
   /**
-   * Checks the account of each session (of `email` only, when given) and ends those it
-   * refuses. Failures to check (the user store is unreachable) leave sessions open.
+   * Checks the account of each session (of `email` only, when given) afresh — one lookup
+   * per user — and ends those it refuses. Failures to check (the user store is
+   * unreachable) leave sessions open.
    */
   async recheck(email?: string): Promise<void> {
-    const sessions = [...this.sessions.keys()].filter((session) => email === undefined || session.token.sub === email)
+    const byUser = new Map<string, LiveSession[]>()
+    for (const session of this.sessions.keys()) {
+      const { sub } = session.token
+      if (email === undefined || sub === email) byUser.set(sub, [...(byUser.get(sub) ?? []), session])
+    }
     await Promise.all(
-      sessions.map(async (session) => {
-        try {
-          await this.assertCurrent(session.token)
-        } catch (error) {
-          if (error instanceof AuthenticationError) this.finish(session, { code: error.code, reason: error.message })
+      [...byUser].map(async ([sub, sessions]) => {
+        this.account.forget(sub) // the first check looks the account up; the others reuse it
+        for (const session of sessions) {
+          try {
+            await this.account.assertCurrent(session.token)
+          } catch (error) {
+            if (error instanceof AuthenticationError) this.finish(session, { code: error.code, reason: error.message })
+          }
         }
       }),
     )

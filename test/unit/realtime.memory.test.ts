@@ -103,6 +103,17 @@ describe('real time, embedded (in-process feed, real sockets)', () => {
     expect([refused.statusCode, refused.json<{ code: string }>().code]).toEqual([401, code])
   })
 
+  it('ends a live session within 5 s even when no change notification arrives (periodic fresh check)', async () => {
+    const email = 'auditor-unannounced@test.local'
+    const socket = await socketClient(service.url, { token: await tokenFor(service.app, 'auditor', email) })
+    // Changed behind the service's back (another tool, a lost pub/sub message): no notification.
+    await service.app.storage.users.update(email, { disabled: true }, { revokeTokens: true })
+    const changedAt = Date.now()
+    await socket.waitFor('session_revoked', 1, 5000)
+    expect(Date.now() - changedAt).toBeLessThan(5000)
+    expect(socket.events('session_revoked')).toMatchObject([{ code: 'AUTH.USER_DISABLED' }])
+  })
+
   it('closes a socket when its token expires', async () => {
     const { app, url } = await listeningApp({ JWT_TTL: '2s' })
     try {

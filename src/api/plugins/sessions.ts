@@ -8,7 +8,7 @@ declare module 'fastify' {
   }
 }
 
-/** Every live session's account is checked this often, in case a change notification was lost. */
+/** Every live session's account is looked up afresh this often, in case a change notification was lost. */
 const RECHECK_EVERY_MS = 4000
 
 /**
@@ -16,11 +16,12 @@ const RECHECK_EVERY_MS = 4000
  * made on any instance is published on Redis (`<prefix>account-changed`, the e-mail as
  * message; in-process when embedded); every instance then forgets its cached view of that
  * account and ends the user's live sessions that the account no longer allows. A periodic
- * check of all live sessions covers a lost message.
+ * fresh check of all live sessions covers a lost message (so within 4 s; HTTP requests see
+ * the change within the account cache's 5 s).
  */
 export default fp(
   async (app) => {
-    const sessions = new LiveSessions((token) => app.accounts.assertCurrent(token))
+    const sessions = new LiveSessions(app.accounts)
     const changed = (email: string) => {
       app.accounts.forget(email)
       void sessions.recheck(email)
