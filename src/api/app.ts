@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
 import type { StorageOptions } from '../storage/open-storage.js'
+import { unavailableDependency } from '../infra/dependency-errors.js'
 import { createLogger } from '../infra/logger.js'
 import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
@@ -64,6 +65,8 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
     bodyLimit: 256 * 1024,
     trustProxy: config.trustProxy,
     return503OnClosing: false,
+    // No request waits without bound on a stalled MongoDB or Redis: 503 SERVICE.UNAVAILABLE.
+    handlerTimeout: config.requestTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },
     // Errors found while routing (a bad percent-encoding, an over-long path parameter) skip
     // the request hooks: they are answered like any other error, with the same headers.
@@ -110,8 +113,14 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
   })
 
   app.setErrorHandler<Error>(async (error, request, reply) => {
-    const body = problemFromError(error, request)
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    const knownDown = (['mongodb', 'redis'] as const).find((name) => app.readiness.isDown(name))
+    const body = problemFromError(error, request, knownDown)
+    const dependency = unavailableDependency(error)
+    if (dependency !== undefined)
+      app.readiness.failed(dependency, error) // logged once per outage
+    else if (body.status === 503) request.log.warn({ err: error }, 'request timed out')
+    else if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (typeof body.retry_after === 'number') void reply.header('retry-after', body.retry_after)
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="sales-orders"')
     await sendProblem(reply, body)
   })

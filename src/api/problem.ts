@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { type Dependency, unavailableDependency } from '../infra/dependency-errors.js'
 import { AppError, type ErrorKind, type FieldError } from '../shared/errors.js'
 import type { Problem } from './schemas.js'
 
@@ -62,8 +63,45 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+/** Seconds a client is told to wait before retrying when a dependency is unavailable. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5
+
+/**
+ * 503 `SERVICE.UNAVAILABLE` naming the dependency (when known). A command's outcome is then
+ * unknown — it may have been stored before the answer was lost — so clients are told to
+ * retry with the same `Idempotency-Key`, which returns the stored result if there is one.
+ */
+export function unavailableProblem(request: FastifyRequest, dependency: Dependency | undefined): Problem {
+  const what =
+    dependency === undefined
+      ? 'The request did not finish in time'
+      : `${dependency === 'mongodb' ? 'MongoDB' : 'Redis'} is unavailable`
+  const command = request.method !== 'GET' && request.method !== 'HEAD'
+  return problem(
+    request,
+    503,
+    'SERVICE.UNAVAILABLE',
+    command
+      ? `${what}; the outcome is unknown: retry with the same Idempotency-Key (a stored result is returned, never a duplicate)`
+      : `${what}; retry shortly`,
+    {
+      retry_after: UNAVAILABLE_RETRY_AFTER_S,
+      ...(dependency === undefined ? {} : { dependency }),
+      ...(command ? { outcome: 'unknown' } : {}),
+    },
+  )
+}
+
 /** Maps any error to a problem; 5xx details never carry internal messages or stacks. */
-export function problemFromError(error: FastifyError | Error, request: FastifyRequest): Problem {
+export function problemFromError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  /** The dependency known to be down, for errors that do not say (a request that timed out). */
+  knownDown?: Dependency,
+): Problem {
+  const dependency = unavailableDependency(error)
+  if (dependency !== undefined) return unavailableProblem(request, dependency)
+  if ((error as FastifyError).code === 'FST_ERR_HANDLER_TIMEOUT') return unavailableProblem(request, knownDown)
   if (error instanceof AppError) {
     return problem(request, STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.errors === undefined ? {} : { errors: error.errors }),

@@ -32,6 +32,8 @@ export interface Config {
   /** Prefix of every other Redis key the service writes (rate limits, login throttles, stream epoch, Socket.IO adapter, wake-ups). */
   redisKeyPrefix: string
   shutdownTimeoutMs: number
+  /** Longest any request may take (routing to response); past it, 503 `SERVICE.UNAVAILABLE`. */
+  requestTimeoutMs: number
   corsOrigins: string[]
   trustProxy: boolean | string
 }
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
       'must be 1-64 characters of letters, digits, ":", ".", "_" or "-"',
     ),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 5000, 100, 120_000),
     corsOrigins: (raw(env, 'CORS_ORIGINS') ?? '')
       .split(',')
       .map((o) => o.trim())

@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'socket.io'
 import type { VerifiedToken } from '../auth/abilities.js'
 import type { LiveSessions } from '../auth/live-sessions.js'
+import { unavailableDependency } from '../infra/dependency-errors.js'
 import { AppError } from '../shared/errors.js'
 import { assertMayFollowFeed, parseAfter, sessionEndEvent, socketEventsFor } from './feed-access.js'
 import type { FeedHub } from './hub.js'
@@ -11,7 +12,7 @@ import type { FeedHub } from './hub.js'
  * auditors get in, `auth.after` (or query `after`) replays what was missed first. The
  * socket is closed when its token expires (`token_expired` first) or its account no
  * longer allows the token (`session_revoked`, with the problem code and a reason).
- * Returns a function that closes every socket.
+ * Returns a function that closes every connection so that clients reconnect (shutdown).
  */
 /** What a socket carries from its handshake to its connection. */
 interface FeedSocketData {
@@ -82,7 +83,11 @@ export function attachSocketIo(
   })
 
   return () => {
-    io.local.disconnectSockets(true) // this instance's sockets only: each instance closes its own
+    // Close the transports (this instance's only) rather than disconnecting the sockets: a
+    // client then sees "transport close" and reconnects by itself — to another instance
+    // during a rolling deploy — resuming with `after`. A server-side disconnect
+    // ("io server disconnect") would leave it disconnected for good.
+    io.engine.close()
   }
 }
 
@@ -93,9 +98,14 @@ function stringOf(value: unknown): string | undefined {
 /** A `connect_error` the client can read: message, plus `data.code` and `data.status`. */
 function refusal(error: unknown): Error & { data?: unknown } {
   const known = error instanceof AppError
-  const refused: Error & { data?: unknown } = new Error(known ? error.message : 'Cannot connect to the live feed')
+  const outage = unavailableDependency(error)
+  const refused: Error & { data?: unknown } = new Error(
+    known ? error.message : outage ? `${outage} is unavailable; retry shortly` : 'Cannot connect to the live feed',
+  )
   refused.data = known
     ? { code: error.code, status: error.kind === 'unauthenticated' ? 401 : error.kind === 'forbidden' ? 403 : 400 }
-    : { code: 'INTERNAL', status: 500 }
+    : outage
+      ? { code: 'SERVICE.UNAVAILABLE', status: 503, dependency: outage }
+      : { code: 'INTERNAL', status: 500 }
   return refused
 }

@@ -18,6 +18,8 @@ import { MemoryUserStore } from '../users/memory-user-store.js'
 import { MongoUserStore } from '../users/mongo-user-store.js'
 import type { UserStore } from '../users/user.js'
 
+const PING_TIMEOUT_MS = 900
+
 /** Every store the service keeps state in, on one backend. */
 export interface Storage {
   kind: 'mongodb' | 'memory'
@@ -27,7 +29,7 @@ export interface Storage {
   generations: GenerationStore
   users: UserStore
   sequences: Sequences
-  /** Resolves while the backend answers (readiness). */
+  /** Resolves while the backend answers (readiness); gives up after `PING_TIMEOUT_MS`. */
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -97,7 +99,7 @@ export async function openStorage(
     users,
     sequences: mongoSequences(db),
     async ping() {
-      await db.command({ ping: 1 })
+      await db.command({ ping: 1 }, { timeoutMS: PING_TIMEOUT_MS })
     },
     close: () => client.close(),
   }

@@ -56,8 +56,11 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
       expect(during.map((r) => r.statusCode)).toEqual(Array(10).fill(201))
       // Keep it down until the service itself reports Redis as failing.
       await eventually(
-        'readiness to notice',
-        async () => (await service.app.inject({ url: '/health/ready' })).statusCode === 503,
+        'readiness to notice (ready, degraded)',
+        async () => {
+          const ready = await service.app.inject({ url: '/health/ready' })
+          return ready.statusCode === 200 && ready.json<{ degraded: string[] }>().degraded.includes('redis')
+        },
         15_000,
         25,
       )

@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Action, type AppAbility, type Principal, type SubjectType, abilityCache, noAbility } from '../../auth/abilities.js'
 import { AuthenticationError, ForbiddenError } from '../../auth/errors.js'
-import { toAuthenticationError } from '../../auth/tokens.js'
 
 /**
  * What a route needs, declared once in its `config.auth` (every `/api` route must say):
@@ -55,7 +54,10 @@ export default fp(
         const { sub, role } = await app.verifyToken(bearerToken(request.headers.authorization))
         request.principal = { sub, role }
       } catch (error) {
-        request.authFailure = toAuthenticationError(error)
+        // Only a bad token is an authentication failure: a user store that cannot be reached
+        // is an outage (503), never a reason for clients to throw a good token away.
+        if (!(error instanceof AuthenticationError)) throw error
+        request.authFailure = error
       }
     })
 

@@ -5,7 +5,7 @@ import type { LeaseStore } from '../../consumers/leases.js'
 import { type ProjectionManager, startProjectionManager } from '../../consumers/projection-manager.js'
 import { orderPagesCollection } from '../../projections/order-pages.js'
 import { ordersCollection } from '../../projections/orders-projection.js'
-import { PROJECTION_NAMES, type ProjectionName } from '../../projections/projection.js'
+import type { ProjectionName } from '../../projections/projection.js'
 import type { ReadModelCollection, ReadModelDocument, ReadModelStore } from '../../projections/read-model.js'
 import { managedProjections } from '../../projections/registry.js'
 import { skusCollection } from '../../projections/skus-projection.js'
@@ -70,10 +70,6 @@ export default fp(
     app.decorate('skuQueries', createSkuQueries({ skus: liveCollection('skus', skusCollection) }))
     app.decorate('reportQueries', createReportQueries({ summaries: liveCollection('summaries', summariesCollection) }))
 
-    app.readiness.add('projections', async () => {
-      for (const name of PROJECTION_NAMES) manager.liveGeneration(name)
-      await Promise.resolve()
-    })
     app.addHook('onClose', async () => {
       await manager.stop()
     })

@@ -1,15 +1,25 @@
 import fp from 'fastify-plugin'
+import type { Dependency } from '../../infra/dependency-errors.js'
 
-/** A dependency check for `GET /health/ready`; resolves when the dependency is usable. */
+/** A dependency check; resolves when the dependency answers. */
 export type ReadinessCheck = () => Promise<void>
 
+export interface ReadinessStatus {
+  /** Route traffic here: not shutting down, and every critical dependency answers. */
+  ready: boolean
+  checks: Partial<Record<Dependency, 'ok' | 'down'>>
+  /** Non-critical dependencies that are down: the API still serves, with less (e.g. no live feed across instances). */
+  degraded: Dependency[]
+}
+
 export interface Readiness {
-  /** Registers a named check (e.g. `mongodb`, `redis`). */
-  add(name: string, check: ReadinessCheck): void
-  /** Runs every check with a timeout; returns the failures by name. */
-  check(): Promise<Record<string, string>>
-  /** Names of the registered checks. */
-  names(): string[]
+  /** Registers a dependency check, run every second; `critical` ones make the instance not ready when down. */
+  add(name: Dependency, check: ReadinessCheck, options: { critical: boolean }): void
+  /** The last results, at once (never waits on a dependency). */
+  status(): ReadinessStatus
+  /** A request found `name` unreachable: counted as down until a check passes again. */
+  failed(name: Dependency, error: unknown): void
+  isDown(name: Dependency): boolean
   /** Marks the instance as leaving: readiness 503 and new API requests refused. */
   beginShutdown(): void
   readonly shuttingDown: boolean
@@ -21,15 +31,34 @@ declare module 'fastify' {
   }
 }
 
-const CHECK_TIMEOUT_MS = 2000
+const CHECK_EVERY_MS = 1000
+/** A check that has not answered by then counts as down (a hung server, not just a dead one). */
+const CHECK_TIMEOUT_MS = 900
 
-/** Collects readiness checks and turns them off (not ready) as soon as shutdown starts. */
+/**
+ * Readiness that means "route traffic here" (DESIGN §9), answered from cached results so a
+ * probe never waits on a hung server: each dependency is checked every second in the
+ * background. Outages are logged once when they start and once when they end, whoever
+ * noticed first (a check or a request), never once per request.
+ */
 export default fp(
-  (app) => {
-    const checks = new Map<string, ReadinessCheck>()
+  (app, _options, done) => {
+    const checks = new Map<Dependency, { check: ReadinessCheck; critical: boolean }>()
+    const down = new Map<Dependency, string>()
     let shuttingDown = false
 
-    async function run(name: string, check: ReadinessCheck): Promise<[string, string] | null> {
+    function markDown(name: Dependency, error: unknown): void {
+      if (down.has(name)) return
+      const reason = error instanceof Error ? error.message : String(error)
+      down.set(name, reason)
+      app.log.error({ dependency: name, err: error }, `${name} is unavailable; answering 503 where it is needed until it is back`)
+    }
+    function markUp(name: Dependency): void {
+      if (!down.delete(name)) return
+      app.log.info({ dependency: name }, `${name} is available again`)
+    }
+
+    async function probe(name: Dependency, check: ReadinessCheck): Promise<void> {
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -38,23 +67,37 @@ export default fp(
       })
       try {
         await Promise.race([check(), timeout])
-        return null
+        markUp(name)
       } catch (error) {
-        return [name, error instanceof Error ? error.message : String(error)]
+        markDown(name, error)
       } finally {
         clearTimeout(timer)
       }
     }
 
+    // Checks run one round at a time: a round that waits on a hung server delays the next.
+    let round: Promise<void> | undefined
+    const timer = setInterval(() => {
+      round ??= Promise.all([...checks].map(([name, { check }]) => probe(name, check))).then(() => {
+        round = undefined
+      })
+    }, CHECK_EVERY_MS)
+    timer.unref()
+
     app.decorate('readiness', {
-      add(name: string, check: ReadinessCheck) {
-        checks.set(name, check)
+      add(name: Dependency, check: ReadinessCheck, options: { critical: boolean }) {
+        checks.set(name, { check, critical: options.critical })
       },
-      async check() {
-        const results = await Promise.all([...checks].map(([name, check]) => run(name, check)))
-        return Object.fromEntries(results.filter((r) => r !== null))
+      status(): ReadinessStatus {
+        const names = [...checks.keys()]
+        return {
+          ready: !shuttingDown && names.every((name) => !(checks.get(name)?.critical && down.has(name))),
+          checks: Object.fromEntries(names.map((name) => [name, down.has(name) ? 'down' : 'ok'])),
+          degraded: names.filter((name) => down.has(name) && !checks.get(name)?.critical),
+        }
       },
-      names: () => [...checks.keys()],
+      failed: markDown,
+      isDown: (name: Dependency) => down.has(name),
       beginShutdown() {
         shuttingDown = true
       },
@@ -62,10 +105,15 @@ export default fp(
         return shuttingDown
       },
     })
-    app.addHook('preClose', (done) => {
+    app.addHook('preClose', (hookDone) => {
       shuttingDown = true
-      done()
+      hookDone()
     })
+    app.addHook('onClose', async () => {
+      clearInterval(timer)
+      await round
+    })
+    done()
   },
   { name: 'readiness' },
 )

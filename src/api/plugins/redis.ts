@@ -43,9 +43,14 @@ export default fp(
     failFast.on('error', () => undefined) // (the shared connection logs Redis errors)
     await failFast.connect().catch(() => undefined)
     app.decorate('redisFailFast', failFast)
-    app.readiness.add('redis', async () => {
-      await redis.ping()
-    })
+    // Not critical: without Redis the API still serves (rate limits skipped, no cross-instance feed).
+    app.readiness.add(
+      'redis',
+      async () => {
+        await failFast.ping()
+      },
+      { critical: false },
+    )
     app.addHook('onClose', async () => {
       failFast.disconnect()
       await redis.quit().catch(() => {

@@ -16,7 +16,7 @@ export default fp<StorageOptions>(
     if (storage.kind === 'memory') {
       app.log.warn('embedded mode: events are kept in memory and lost when the process stops (set MONGODB_URI to keep them)')
     } else {
-      app.readiness.add('mongodb', () => storage.ping())
+      app.readiness.add('mongodb', () => storage.ping(), { critical: true })
     }
     app.addHook('onClose', async () => {
       await storage.close()

@@ -8,7 +8,16 @@ import fp from 'fastify-plugin'
 export default fp(
   async (app) => {
     const before = new Set(app.server.listeners('upgrade'))
-    await app.register(websocket, { options: { maxPayload: 16 * 1024 } })
+    await app.register(websocket, {
+      options: { maxPayload: 16 * 1024 },
+      // Its default closes clients without a code (1005): say 1001 Going Away, so clients
+      // know to reconnect (elsewhere) and resume with `after`.
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down')
+        this.websocketServer.close(() => undefined)
+        done()
+      },
+    })
     for (const listener of app.server.listeners('upgrade')) {
       if (before.has(listener)) continue
       app.server.removeListener('upgrade', listener as (...args: unknown[]) => void)

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import type { WebSocket } from '@fastify/websocket'
 import type { VerifiedToken } from '../../auth/abilities.js'
 import { assertMayFollowFeed, parseAfter, sessionEndEvent } from '../../realtime/feed-access.js'
 import { AppError } from '../../shared/errors.js'
@@ -23,7 +22,6 @@ interface FeedRequest {
  */
 const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
   const { hub } = app.realtime
-  const sockets = new Set<WebSocket>()
 
   app.route({
     method: 'GET',
@@ -54,8 +52,8 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
     },
     wsHandler: (socket, request) => {
       const { token, after } = (request as unknown as { feed: FeedRequest }).feed
-      sockets.add(socket)
       let alive = true
+      let closed = false
       let leave: (() => void) | undefined
       const send = (message: object) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
@@ -77,7 +75,7 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
         alive = true
       })
       socket.on('close', () => {
-        sockets.delete(socket)
+        closed = true
         clearInterval(pinger)
         endSession()
         leave?.()
@@ -93,8 +91,8 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
           after,
         )
         .then((remove) => {
-          if (sockets.has(socket)) leave = remove
-          else remove()
+          if (closed) remove()
+          else leave = remove
         })
         .catch((error: unknown) => {
           request.log.warn({ err: error }, 'real-time: replay for a WebSocket failed')
@@ -103,11 +101,7 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
     },
   })
 
-  // Open sockets would keep the HTTP server from closing: end them before it closes.
-  app.addHook('preClose', (done) => {
-    for (const socket of sockets) socket.close(1001, 'server shutting down')
-    done()
-  })
+  // (At shutdown the websocket plugin closes every socket with 1001 Going Away.)
 }
 
 export default eventsWebSocketRoute

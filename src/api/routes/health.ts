@@ -3,9 +3,19 @@ import Type from 'typebox'
 import { problem, sendProblem } from '../problem.js'
 
 const Health = Type.Object({ status: Type.Literal('ok') })
-const Ready = Type.Object({ status: Type.Literal('ready'), checks: Type.Record(Type.String(), Type.Literal('ok')) })
+const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('down')])
+const Ready = Type.Object({
+  status: Type.Literal('ready'),
+  checks: Type.Record(Type.String(), CheckState),
+  degraded: Type.Array(Type.String(), { description: 'dependencies down that the API can serve without (e.g. redis)' }),
+})
 
-/** Liveness (`/health`: the process answers) and readiness (`/health/ready`: dependencies usable). */
+/**
+ * Liveness (`/health`: the process answers) and readiness (`/health/ready`: route traffic
+ * here). Readiness answers at once from checks run every second in the background: 503
+ * while shutting down or while MongoDB is unreachable; 200 with `degraded: ["redis"]` while
+ * only Redis is (the API keeps serving).
+ */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
@@ -20,17 +30,18 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (app.readiness.shuttingDown) {
       return sendProblem(reply, problem(request, 503, 'SERVICE.SHUTTING_DOWN', 'This instance is shutting down'))
     }
-    const failures = await app.readiness.check()
-    const failed = Object.keys(failures)
-    if (failed.length > 0) {
+    const { ready, checks, degraded } = app.readiness.status()
+    if (!ready) {
+      const failed = Object.entries(checks).filter(([, state]) => state === 'down')
       return sendProblem(
         reply,
-        problem(request, 503, 'SERVICE.NOT_READY', `Not ready: ${failed.join(', ')} unavailable`, {
-          errors: failed.map((name) => ({ path: name, message: failures[name] ?? 'failed' })),
+        problem(request, 503, 'SERVICE.NOT_READY', `Not ready: ${failed.map(([name]) => name).join(', ')} unavailable`, {
+          errors: failed.map(([name]) => ({ path: name, message: 'does not answer' })),
+          checks,
         }),
       )
     }
-    return { status: 'ready' as const, checks: Object.fromEntries(app.readiness.names().map((n) => [n, 'ok' as const])) }
+    return { status: 'ready' as const, checks, degraded }
   })
 }
 
