@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../infra/config.js'
+import type { Job } from '../jobs/job.js'
 import type { StorageOptions } from '../storage/open-storage.js'
 import { unavailableDependency } from '../infra/dependency-errors.js'
 import { createLogger } from '../infra/logger.js'
@@ -13,10 +14,12 @@ import docsPlugin from './plugins/docs.js'
 import eventFeedPlugin from './plugins/event-feed.js'
 import eventStorePlugin from './plugins/event-store.js'
 import inputGuardPlugin from './plugins/input-guard.js'
+import jobsPlugin from './plugins/jobs.js'
 import notificationsPlugin from './plugins/notifications.js'
 import projectionsPlugin from './plugins/projections.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import readinessPlugin from './plugins/readiness.js'
+import requestDeadlinePlugin from './plugins/request-deadline.js'
 import realtimePlugin from './plugins/realtime.js'
 import redisPlugin from './plugins/redis.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
@@ -28,6 +31,7 @@ import usersPlugin from './plugins/users.js'
 import websocketPlugin from './plugins/websocket.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
 import { validatorCompiler } from './validator.js'
+import adminJobRoutes from './routes/admin-jobs.js'
 import adminProjectionRoutes from './routes/admin-projections.js'
 import authRoutes from './routes/auth.js'
 import eventsWebSocketRoute from './routes/events-ws.js'
@@ -47,13 +51,22 @@ export interface BuildAppOptions {
   announce?: (message: string) => void
   /** How the storage is opened (e.g. to watch the commands it sends). */
   storage?: StorageOptions
+  /** Jobs scheduled beside the service's own (test harnesses: e.g. a deliberately slow one). */
+  extraJobs?: readonly Job[]
 }
 
 /** Request ids from `X-Request-Id` are kept if they look like ids, else one is generated. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** Builds the whole service as a Fastify instance; `listen` is the caller's business. */
-export async function buildApp({ config, logger, extend, announce, storage }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  logger,
+  extend,
+  announce,
+  storage,
+  extraJobs,
+}: BuildAppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config)
   const app = Fastify({
     loggerInstance,
@@ -65,8 +78,6 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
     bodyLimit: 256 * 1024,
     trustProxy: config.trustProxy,
     return503OnClosing: false,
-    // No request waits without bound on a stalled MongoDB or Redis: 503 SERVICE.UNAVAILABLE.
-    handlerTimeout: config.requestTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },
     // Errors found while routing (a bad percent-encoding, an over-long path parameter) skip
     // the request hooks: they are answered like any other error, with the same headers.
@@ -113,12 +124,10 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
   })
 
   app.setErrorHandler<Error>(async (error, request, reply) => {
-    const knownDown = (['mongodb', 'redis'] as const).find((name) => app.readiness.isDown(name))
-    const body = problemFromError(error, request, knownDown)
+    const body = problemFromError(error, request)
     const dependency = unavailableDependency(error)
     if (dependency !== undefined)
       app.readiness.failed(dependency, error) // logged once per outage
-    else if (body.status === 503) request.log.warn({ err: error }, 'request timed out')
     else if (body.status >= 500) request.log.error({ err: error }, 'request failed')
     if (typeof body.retry_after === 'number') void reply.header('retry-after', body.retry_after)
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="sales-orders"')
@@ -133,6 +142,7 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
 
   // Infrastructure, each plugin one concern, in dependency order.
   await app.register(readinessPlugin)
+  await app.register(requestDeadlinePlugin)
   await app.register(storagePlugin, storage ?? {})
   for (const plugin of [
     redisPlugin,
@@ -155,6 +165,7 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
   ]) {
     await app.register(plugin)
   }
+  await app.register(jobsPlugin, extraJobs ? { extraJobs } : {})
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)
@@ -162,6 +173,7 @@ export async function buildApp({ config, logger, extend, announce, storage }: Bu
   await app.register(orderRoutes)
   await app.register(reportRoutes)
   await app.register(adminProjectionRoutes)
+  await app.register(adminJobRoutes)
   await app.register(eventsWebSocketRoute)
   if (extend) await app.register(extend)
   return app

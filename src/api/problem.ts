@@ -93,15 +93,9 @@ export function unavailableProblem(request: FastifyRequest, dependency: Dependen
 }
 
 /** Maps any error to a problem; 5xx details never carry internal messages or stacks. */
-export function problemFromError(
-  error: FastifyError | Error,
-  request: FastifyRequest,
-  /** The dependency known to be down, for errors that do not say (a request that timed out). */
-  knownDown?: Dependency,
-): Problem {
+export function problemFromError(error: FastifyError | Error, request: FastifyRequest): Problem {
   const dependency = unavailableDependency(error)
   if (dependency !== undefined) return unavailableProblem(request, dependency)
-  if ((error as FastifyError).code === 'FST_ERR_HANDLER_TIMEOUT') return unavailableProblem(request, knownDown)
   if (error instanceof AppError) {
     return problem(request, STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.errors === undefined ? {} : { errors: error.errors }),

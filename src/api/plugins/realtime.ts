@@ -18,7 +18,8 @@ export interface RealtimeStats {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    realtime: { hub: FeedHub; relay: Subscription; stats(): Promise<RealtimeStats> }
+    /** The feed: its stream (Redis or memory), the relay writing it, this instance's hub reading it. */
+    realtime: { hub: FeedHub; relay: Subscription; stream: FeedStream; stats(): Promise<RealtimeStats> }
   }
 }
 
@@ -85,6 +86,7 @@ export default fp(
     app.decorate('realtime', {
       hub,
       relay,
+      stream,
       async stats() {
         return {
           clients: hub.clients,

@@ -1,0 +1,41 @@
+import fp from 'fastify-plugin'
+import { unavailableProblem } from '../problem.js'
+
+/**
+ * No request waits without bound (DESIGN §9): one still unanswered `REQUEST_TIMEOUT_MS`
+ * after it arrived — a stalled MongoDB or Redis — is answered 503 `SERVICE.UNAVAILABLE` with
+ * `Retry-After`, naming the dependency known to be down. The reply is then taken over
+ * (hijacked), so the handler still running is left to finish or fail on its own without
+ * answering twice or logging for every request. (Fastify's `handlerTimeout` cannot serve:
+ * it disarms itself when a request body has been read, Node emitting `close` on it then.)
+ */
+export default fp(
+  async (app) => {
+    const { requestTimeoutMs } = app.config
+    app.addHook('onRequest', (request, reply, done) => {
+      const timer = setTimeout(() => {
+        if (reply.sent || reply.raw.headersSent) return
+        const down = (['mongodb', 'redis'] as const).find((name) => app.readiness.isDown(name))
+        const body = unavailableProblem(request, down)
+        reply.hijack()
+        // The handler may still call `send` when its dependency answers: that answer is moot.
+        reply.send = () => reply
+        const response = reply.raw
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value)
+        response.setHeader('content-type', 'application/problem+json; charset=utf-8')
+        response.setHeader('retry-after', String(body.retry_after))
+        response.writeHead(503)
+        response.end(JSON.stringify(body))
+        const route = request.routeOptions.url ?? 'unmatched'
+        if (!down) request.log.warn({ route, timeout_ms: requestTimeoutMs }, 'request did not finish in time')
+        request.log.info({ method: request.method, route, status: 503, ms: requestTimeoutMs, code: body.code }, 'request')
+      }, requestTimeoutMs)
+      // The response is done (or the client went away): nothing left to bound.
+      reply.raw.once('close', () => {
+        clearTimeout(timer)
+      })
+      done()
+    })
+  },
+  { name: 'request-deadline', dependencies: ['config', 'readiness'] },
+)

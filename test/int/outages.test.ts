@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto'
+import { MongoClient } from 'mongodb'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LoadReport, orderLoad, pollReadiness } from '../support/order-load.js'
+import { type PrivateFerretDb, privateFerretDb } from '../support/private-ferretdb.js'
+import { startProcess } from '../support/process.js'
+import { privateRedis } from '../support/realtime.js'
+import { redisUri, skipWithoutServers } from '../support/servers.js'
+import { sleep } from '../support/wait.js'
+
+const ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' }
+const REQUEST_TIMEOUT_MS = 5000
+/** A request still unanswered this long after the service's own bound counts as hung. */
+const CLIENT_TIMEOUT_MS = REQUEST_TIMEOUT_MS + 3000
+const OUTAGE_MS = 15_000
+
+/** A service process on its own database, an admin token and a SKU to order. */
+async function startService(env: Record<string, string>) {
+  const prefix = `test:outage:${randomBytes(4).toString('hex')}:`
+  const service = startProcess('src/main.ts', {
+    PORT: '0',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    API_RATE_LIMIT: '1000000/1h',
+    REDIS_KEY_PREFIX: prefix,
+    REDIS_STREAM: `${prefix}events`,
+    REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    ...env,
+  })
+  const url = await service.url
+  const login = await fetch(`${url}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  })
+  const { access_token: token } = (await login.json()) as { access_token: string }
+  const sku = `OUT-${randomBytes(3).toString('hex').toUpperCase()}`
+  const created = await fetch(`${url}/api/skus`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ sku, name: 'Outage widget', unit_price: 1000, currency: 'INR', tax_rate_bp: 1800 }),
+  })
+  expect(created.status).toBe(201)
+  return { service, url, token, sku }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((settle) => {
+    resolve = settle
+  })
+  return { promise, resolve }
+}
+
+/** Counts and latencies of a load, printed so the figures can be quoted. */
+function summarise(label: string, report: LoadReport): Record<number, number> {
+  const byStatus: Record<number, number> = {}
+  for (const r of report.responses) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1
+  const ms = report.responses.map((r) => r.ms).sort((a, b) => a - b)
+  console.log(
+    `${label}: ${report.responses.length} responses ${JSON.stringify(byStatus)}, ` +
+      `${report.acknowledged.size} orders acknowledged, latency p50 ${ms[Math.floor(ms.length / 2)] ?? 0} ms, max ${ms.at(-1) ?? 0} ms`,
+  )
+  return byStatus
+}
+
+/** What a load balancer and a client may see during an outage: success, or 503 with Retry-After; never a hang, 401 or 500. */
+function expectOnlySuccessOr503(report: LoadReport): void {
+  for (const response of report.responses) {
+    expect(response.status, `request for ${response.key} (${response.code ?? ''})`).toBeOneOf([200, 201, 503])
+    expect(response.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 2000)
+    if (response.status === 503) {
+      expect(response.code).toBe('SERVICE.UNAVAILABLE')
+      expect(Number(response.retryAfter)).toBeGreaterThan(0)
+    }
+  }
+  expect(report.unacknowledged).toEqual([])
+}
+
+/** The outage is logged when it starts and when it ends, not once per request; no request failed as a 500. */
+function expectLoggedOncePerOutage(output: string, dependency: string): void {
+  const lines = output.split('\n')
+  const started = lines.filter((line) => line.includes(`"msg":"${dependency} is unavailable`)).length
+  const ended = lines.filter((line) => line.includes(`"msg":"${dependency} is available again"`)).length
+  console.log(`log: "${dependency} is unavailable" ${started}×, "available again" ${ended}×`)
+  expect(started).toBeGreaterThanOrEqual(1)
+  expect(started).toBeLessThanOrEqual(2) // (a probe that answers once in the middle of a stall)
+  expect(ended).toBe(started)
+  expect(lines.filter((line) => line.includes('"msg":"request failed"'))).toEqual([])
+}
+
+/** Every acknowledged key is one order, stored once (read from the event log itself). */
+async function expectStoredExactlyOnce(uri: string, report: LoadReport): Promise<void> {
+  const client = await MongoClient.connect(uri)
+  try {
+    // One document per commit, its events inside (src/events/mongo-commit-log.ts).
+    type Commit = { events: { type: string; data: { order_id?: string; customer?: { name: string } } }[] }
+    const commits = await client.db().collection<Commit>('events').find({}).toArray()
+    const byKey = new Map<string, string[]>()
+    for (const { type, data } of commits.flatMap((commit) => commit.events)) {
+      if (type !== 'order.created' || !data.customer || !data.order_id) continue
+      byKey.set(data.customer.name, [...(byKey.get(data.customer.name) ?? []), data.order_id])
+    }
+    for (const [key, ids] of report.acknowledged) {
+      expect(ids.size, `${key} acknowledged as one order`).toBe(1)
+      expect(byKey.get(key), `${key} stored once`).toEqual([...ids])
+    }
+  } finally {
+    await client.close()
+  }
+}
+
+describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest errors, nothing lost (real processes)', () => {
+  let ferret: PrivateFerretDb
+
+  beforeAll(async () => {
+    ferret = await privateFerretDb()
+  })
+  afterAll(async () => {
+    await ferret.dispose()
+  })
+
+  it('MongoDB paused 15 s: every request answered within the bound, the service recovers by itself, no order lost or doubled', async () => {
+    const uri = ferret.uri('test_outage_paused')
+    const { service, url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redisUri ?? '' })
+    const { promise: stop, resolve: end } = deferred()
+    const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+    await sleep(2000)
+    ferret.pause()
+    const resumedAt = Date.now() + OUTAGE_MS
+    await sleep(OUTAGE_MS)
+    ferret.resume()
+    await sleep(6000)
+    end()
+    const report = await load
+    const byStatus = summarise('MongoDB paused 15 s', report)
+    expect(byStatus[503]).toBeGreaterThan(0)
+    expectOnlySuccessOr503(report)
+    expect(report.responses.some((r) => r.status === 201 && Date.now() > resumedAt)).toBe(true)
+    await expectStoredExactlyOnce(uri, report)
+    expectLoggedOncePerOutage(service.output(), 'mongodb')
+  }, 120_000)
+
+  it('MongoDB stopped 15 s: no 401 for a valid token, no 500; readiness answers within 1 s, not ready until MongoDB is back', async () => {
+    const uri = ferret.uri('test_outage_stopped')
+    const { service, url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redisUri ?? '' })
+    const { promise: stop, resolve: end } = deferred()
+    const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+    const readiness = pollReadiness(url, stop)
+    await sleep(2000)
+    await ferret.kill()
+    await sleep(OUTAGE_MS)
+    await ferret.start()
+    await sleep(8000)
+    end()
+    const report = await load
+    const probes = await readiness
+    const byStatus = summarise('MongoDB stopped 15 s', report)
+    expect(byStatus[503]).toBeGreaterThan(0)
+    expectOnlySuccessOr503(report)
+    const slowest = Math.max(...probes.map((p) => p.ms))
+    console.log(
+      `readiness during the stop: ${probes.length} probes, slowest ${slowest} ms, ${probes.filter((p) => p.status === 503).length} not ready`,
+    )
+    expect(slowest).toBeLessThan(1000)
+    expect(probes.map((p) => p.status)).toContain(503)
+    expect(probes.at(-1)?.status).toBe(200)
+    await expectStoredExactlyOnce(uri, report)
+    expectLoggedOncePerOutage(service.output(), 'mongodb')
+  }, 120_000)
+
+  it('Redis paused 15 s: orders still succeed or get 503 within the bound; readiness stays 200, flagged degraded', async () => {
+    const redis = await privateRedis()
+    try {
+      const uri = ferret.uri('test_outage_redis')
+      const { url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redis.uri })
+      const { promise: stop, resolve: end } = deferred()
+      const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+      const readiness = pollReadiness(url, stop)
+      await sleep(2000)
+      redis.pause()
+      await sleep(OUTAGE_MS)
+      redis.resume()
+      await sleep(5000)
+      end()
+      const report = await load
+      const probes = await readiness
+      summarise('Redis paused 15 s', report)
+      expectOnlySuccessOr503(report)
+      const slowest = Math.max(...probes.map((p) => p.ms))
+      console.log(
+        `readiness while Redis paused: ${probes.length} probes, slowest ${slowest} ms, ` +
+          `${probes.filter((p) => p.degraded?.includes('redis')).length} degraded, ${probes.filter((p) => p.status !== 200).length} not 200`,
+      )
+      expect(slowest).toBeLessThan(1000)
+      expect(probes.every((p) => p.status === 200)).toBe(true)
+      expect(probes.some((p) => p.degraded?.includes('redis'))).toBe(true)
+      await expectStoredExactlyOnce(uri, report)
+    } finally {
+      redis.resume()
+      await redis.stop()
+    }
+  }, 120_000)
+})
