@@ -68,6 +68,21 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     return Promise.resolve(true)
   }
 
+  replaceIf(doc: T, lastPosition: number): Promise<boolean> {
+    const current = this.byId.get(doc._id)
+    if (current?.last_position !== lastPosition) return Promise.resolve(false)
+    this.replace(current, stored(doc))
+    return Promise.resolve(true)
+  }
+
+  deleteIf(id: string, lastPosition: number): Promise<boolean> {
+    const current = this.byId.get(id)
+    if (current?.last_position !== lastPosition) return Promise.resolve(false)
+    this.ordered.splice(this.indexOf(current), 1)
+    this.byId.delete(id)
+    return Promise.resolve(true)
+  }
+
   ensureIndexes(_indexes: IndexSpec[]): Promise<void> {
     return Promise.resolve()
   }

@@ -82,6 +82,14 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     )
   }
 
+  async replaceIf(doc: T, lastPosition: number): Promise<boolean> {
+    return (await this.collection.replaceOne({ _id: doc._id, last_position: lastPosition }, doc)).matchedCount > 0
+  }
+
+  async deleteIf(id: string, lastPosition: number): Promise<boolean> {
+    return (await this.collection.deleteOne({ _id: id, last_position: lastPosition })).deletedCount > 0
+  }
+
   /** Inserts the documents; returns the ids of those that already existed. */
   private async insertNew(docs: readonly T[]): Promise<string[]> {
     if (docs.length === 0) return []

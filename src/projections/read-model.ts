@@ -43,6 +43,13 @@ export interface ReadModelCollection<T extends ReadModelDocument> {
    * exist and are replaced unless they already have `last_position` >= the new one's.
    */
   putManyGuarded(docs: readonly T[], isNew?: (doc: T) => boolean): Promise<void>
+  /**
+   * Replaces the document if it is stored with exactly this `last_position`; false otherwise.
+   * For the projection's writer only, between its batches (a repair under its lease).
+   */
+  replaceIf(doc: T, lastPosition: number): Promise<boolean>
+  /** Deletes the document if it is stored with exactly this `last_position`; false otherwise (same use). */
+  deleteIf(id: string, lastPosition: number): Promise<boolean>
   ensureIndexes(indexes: IndexSpec[]): Promise<void>
   drop(): Promise<void>
 }

@@ -152,6 +152,29 @@ export function readModelContract(adapter: string, make: () => Promise<ReadModel
       })
     })
 
+    describe('compare-and-set on last_position (a writer repairing a document)', () => {
+      it('replaceIf replaces only the document stored with exactly that last_position, even with the same position', async () => {
+        await orders.putGuarded(order(1, { last_position: 10, total: 50 }))
+        expect(await orders.replaceIf(order(1, { last_position: 10, total: 70 }), 9)).toBe(false)
+        expect(await orders.replaceIf(order(1, { last_position: 10, total: 70 }), 11)).toBe(false)
+        expect(await orders.replaceIf(order(2), 20)).toBe(false)
+        expect(await orders.get('o-2')).toBeNull()
+        expect(await orders.replaceIf(order(1, { last_position: 10, total: 70 }), 10)).toBe(true)
+        expect(await orders.get('o-1')).toEqual(order(1, { last_position: 10, total: 70 }))
+        expect(ids(await orders.list([], ascending()))).toEqual(['o-1'])
+      })
+
+      it('deleteIf deletes only the document stored with exactly that last_position', async () => {
+        await seedOrders()
+        expect(await orders.deleteIf('o-3', 31)).toBe(false)
+        expect(await orders.deleteIf('o-9', 90)).toBe(false)
+        expect(await orders.deleteIf('o-3', 30)).toBe(true)
+        expect(await orders.get('o-3')).toBeNull()
+        expect(ids(await orders.list([], ascending()))).toEqual(ids(seed).filter((id) => id !== 'o-3'))
+        expect(await orders.deleteIf('o-3', 30)).toBe(false)
+      })
+    })
+
     describe('list', () => {
       beforeEach(seedOrders)
 

@@ -105,6 +105,11 @@ export function interceptWrites(inner: ReadModelStore, before: (position: number
             await collection.putManyGuarded([doc], fresh)
           }
         },
+        replaceIf: async (doc, lastPosition) => {
+          await before(doc.last_position)
+          return collection.replaceIf(doc, lastPosition)
+        },
+        deleteIf: (id, lastPosition) => collection.deleteIf(id, lastPosition),
         ensureIndexes: (indexes) => collection.ensureIndexes(indexes),
         drop: () => collection.drop(),
       }
