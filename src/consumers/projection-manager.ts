@@ -11,13 +11,18 @@ import {
 } from './generation-plan.js'
 import { type GenerationRecord, type GenerationStore, buildingGeneration, liveGeneration } from './generations.js'
 import type { EventFeed } from './event-feed.js'
-import type { LeaseStore } from './leases.js'
+import type { HeldLease, LeaseStore } from './leases.js'
 import { type BatchHandler, type Subscription, startSubscription } from './subscription.js'
 
 /** One generation of a projection: its own collections, built from position 0. */
 export interface ProjectionGeneration {
   ensureIndexes(): Promise<void>
   apply: BatchHandler
+  /**
+   * Drops these documents from what the writer keeps between batches: a task run under this
+   * generation's lease (`exclusive`) rewrote them, so the next batch must read them afresh.
+   */
+  forget?(ids: readonly string[]): void
   drop(): Promise<void>
 }
 
@@ -57,7 +62,11 @@ export type ProjectionManager<Name extends string = string> = ReturnType<typeof 
 interface Running {
   subscription: Subscription
   record: GenerationRecord
+  projection: ProjectionGeneration
 }
+
+/** The consumer (lease and checkpoint) name of a projection's generation. */
+export const projectionConsumerName = (name: string, generation: number) => `projection:${name}#${generation}`
 
 /**
  * Runs, on every instance, one catch-up subscription per live and per building generation
@@ -75,7 +84,7 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
   let timer: NodeJS.Timeout | undefined
   let refreshing: Promise<void> = Promise.resolve()
 
-  const key = (name: string, generation: number) => `projection:${name}#${generation}`
+  const key = projectionConsumerName
   const progress = (name: string) => (generation: number) => running.get(key(name, generation))?.subscription
 
   async function refresh(): Promise<void> {
@@ -139,7 +148,7 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       onError: (error) => options.onError?.(error, id),
     })
-    running.set(id, { subscription, record })
+    running.set(id, { subscription, record, projection: generation })
   }
 
   /** The atomic switch: the rebuilt generation's record turns live, the old one retired. */
@@ -186,6 +195,20 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       if (!subscription) return { reached: false, position: 0 }
       const reached = await subscription.waitFor(position, timeoutMs)
       return { reached, position: subscription.position }
+    },
+    /**
+     * Runs `task` between two batches of the live generation of `name`, under its lease, if this
+     * instance holds that lease; null otherwise. For a repair written behind the writer's back
+     * (the writer is then told to `forget` what the task rewrote).
+     */
+    exclusive<T>(
+      name: Name,
+      task: (live: { generation: number; projection: ProjectionGeneration }, lease: HeldLease) => Promise<T>,
+    ): Promise<T | null> {
+      const { generation } = liveRecord(name)
+      const entry = running.get(key(name, generation))
+      if (!entry) return Promise.resolve(null)
+      return entry.subscription.exclusive((lease) => task({ generation, projection: entry.projection }, lease))
     },
     /** The checkpoint of the live generation of `name`, as this instance knows it. */
     position: (name: Name): number => liveSubscription(name)?.position ?? 0,

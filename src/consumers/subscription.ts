@@ -60,6 +60,12 @@ export interface Subscription {
   readonly position: number
   /** Resolves true once the checkpoint reaches `position`, or false after `timeoutMs`. */
   waitFor(position: number, timeoutMs: number): Promise<boolean>
+  /**
+   * Runs `task` between two batches while this process holds the lease, and resolves with its
+   * result; null, without running it, when this process does not hold the lease or loses it
+   * first. Nothing else writes for this consumer meanwhile: a task's writes are fenced like a batch's.
+   */
+  exclusive<T>(task: (lease: HeldLease) => Promise<T>): Promise<T | null>
   /** Stops after the batch in hand, checkpoints, and releases the lease. */
   stop(): Promise<void>
 }
@@ -86,6 +92,8 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   let position = 0
   let wakeUp: (() => void) | undefined
   const waiters = new Set<() => void>()
+  /** Tasks waiting for the gap between two batches (`exclusive`). */
+  const between: { run(lease: HeldLease): Promise<void>; skip(): void }[] = []
   // A wake-up lands after the current turn of the event loop, so appends that complete
   // together are read as one batch instead of one batch each.
   const unsubscribe = options.wake?.(() => {
@@ -111,6 +119,16 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     for (const waiter of waiters) waiter()
   }
 
+  async function runBetween(lease: HeldLease): Promise<void> {
+    for (let task = between.shift(); task; task = between.shift()) {
+      if (!lease.valid()) {
+        task.skip()
+        throw new LeaseLostError(lease.name)
+      }
+      await task.run(lease)
+    }
+  }
+
   async function holdAndProcess(lease: HeldLease): Promise<void> {
     current = lease
     advanced(lease.position)
@@ -122,6 +140,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     }
     while (!state.stopping) {
       await keepLease()
+      await runBetween(lease)
       const { feed } = options
       const { events } = feed
         ? await feed.read(lease.position, batchSize)
@@ -168,6 +187,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         await pause(acquireEveryMs)
       } finally {
         current = null
+        for (const task of between.splice(0)) task.skip()
         if (lease && stopped()) await lease.release().catch(() => undefined)
       }
     }
@@ -198,6 +218,18 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
           waiters.delete(check)
         }
         waiters.add(check)
+      })
+    },
+    exclusive<T>(task: (lease: HeldLease) => Promise<T>): Promise<T | null> {
+      if (!current?.valid()) return Promise.resolve(null)
+      return new Promise<T | null>((resolve, reject) => {
+        between.push({
+          run: (lease) => task(lease).then(resolve, reject),
+          skip: () => {
+            resolve(null)
+          },
+        })
+        wakeUp?.()
       })
     },
     async stop() {

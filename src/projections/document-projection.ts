@@ -115,5 +115,9 @@ export function writerCache<Doc>(size = WRITER_CACHE_SIZE) {
         },
       }
     },
+    /** Drops documents someone else rewrote under this writer's lease (a repair): the next batch reads them afresh. */
+    forget(ids: Iterable<string>) {
+      for (const id of ids) docs.delete(id)
+    },
   }
 }

@@ -1,5 +1,4 @@
-import type { EventData, OrderEvent } from '../events/catalog.js'
-import type { ReadEvent } from '../events/envelope.js'
+import type { EventData } from '../events/catalog.js'
 import type { EventStore } from '../events/event-store.js'
 import { assertHeld } from '../consumers/leases.js'
 import type { ProjectionDefinition } from './projection.js'
@@ -42,39 +41,69 @@ const bucketOf = (iso: string) => Math.floor(Date.parse(iso) / BUCKET_MS) * BUCK
 
 type OrderCreated = EventData<'order.created'>
 
+/** An order's creation: what it was and when, which is where its cancellation counts too. */
+export interface OrderCreation {
+  order: OrderCreated
+  at: string
+}
+
+/** What one event adds to one summary row. */
+export interface SummaryIncrement {
+  id: string
+  bucket: number
+  salesRep: string
+  sku: string
+  position: number
+  inc: Partial<SummaryCounters>
+}
+
+const increment = (
+  bucket: number,
+  salesRep: string,
+  sku: string,
+  position: number,
+  inc: Partial<SummaryCounters>,
+): SummaryIncrement => ({ id: `${bucket}|${salesRep}|${sku}`, bucket, salesRep, sku, position, inc })
+
+/**
+ * The fold of the summaries, one event at a time: what an order's creation (at `position`)
+ * adds to its rows. The projection and the reconcile job (which recomputes an hour from the
+ * events) share it.
+ */
+export function creationIncrements({ order, at }: OrderCreation, position: number): SummaryIncrement[] {
+  const bucket = bucketOf(at)
+  const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
+  return [
+    increment(bucket, order.sales_rep, ALL_SKUS, position, {
+      order_count: 1,
+      items_sold: itemsSold,
+      subtotal: order.subtotal,
+      tax_amount: order.tax_amount,
+      total_amount: order.total_amount,
+    }),
+    ...[...linesBySku(order)].map(([sku, line]) =>
+      increment(bucket, order.sales_rep, sku, position, { order_count: 1, ...line }),
+    ),
+  ]
+}
+
+/** What the cancellation (at `position`) of the order created as `creation` adds: in the bucket of its creation. */
+export function cancellationIncrements({ order, at }: OrderCreation, position: number): SummaryIncrement[] {
+  const bucket = bucketOf(at)
+  return [
+    increment(bucket, order.sales_rep, ALL_SKUS, position, { cancelled_count: 1, cancelled_amount: order.total_amount }),
+    ...[...linesBySku(order)].map(([sku, line]) =>
+      increment(bucket, order.sales_rep, sku, position, { cancelled_count: 1, cancelled_amount: line.total_amount }),
+    ),
+  ]
+}
+
 /** The `order_summaries` read model: sums per quarter-hour × sales rep × SKU. */
 export const summariesProjection: ProjectionDefinition = {
   name: 'summaries',
   generation(readModels, generation, store) {
     const rows = summariesCollection(readModels, generation)
     const written = writerCache<SummaryRow>()
-
-    type Add = (bucket: number, salesRep: string, sku: string, position: number, counters: Partial<SummaryCounters>) => void
-    type Change = { id: string; bucket: number; salesRep: string; sku: string; position: number; inc: Partial<SummaryCounters> }
-
-    function created(add: Add, order: OrderCreated, at: string, position: number) {
-      const bucket = bucketOf(at)
-      const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
-      add(bucket, order.sales_rep, ALL_SKUS, position, {
-        order_count: 1,
-        items_sold: itemsSold,
-        subtotal: order.subtotal,
-        tax_amount: order.tax_amount,
-        total_amount: order.total_amount,
-      })
-      for (const [sku, line] of linesBySku(order)) add(bucket, order.sales_rep, sku, position, { order_count: 1, ...line })
-    }
-
-    async function cancelled(add: Add, event: ReadEvent<OrderEvent>) {
-      const creation = await orderCreation(store, event)
-      if (!creation) return
-      const { order, at } = creation
-      const bucket = bucketOf(at)
-      add(bucket, order.sales_rep, ALL_SKUS, event.position, { cancelled_count: 1, cancelled_amount: order.total_amount })
-      for (const [sku, line] of linesBySku(order)) {
-        add(bucket, order.sales_rep, sku, event.position, { cancelled_count: 1, cancelled_amount: line.total_amount })
-      }
-    }
 
     return {
       ensureIndexes: () =>
@@ -85,13 +114,14 @@ export const summariesProjection: ProjectionDefinition = {
       // Every row the batch changes, read once (unless this writer has it), with each event's
       // counters added if the row has not seen it, then written once: one bulk write.
       async apply(events, lease) {
-        const changes: Change[] = []
-        const add: Add = (bucket, salesRep, sku, position, inc) => {
-          changes.push({ id: `${bucket}|${salesRep}|${sku}`, bucket, salesRep, sku, position, inc })
-        }
+        const changes: SummaryIncrement[] = []
         for (const event of events) {
-          if (event.type === 'order.created') created(add, event.data, event.metadata.timestamp, event.position)
-          else if (event.type === 'order.cancelled') await cancelled(add, event)
+          if (event.type === 'order.created') {
+            changes.push(...creationIncrements({ order: event.data, at: event.metadata.timestamp }, event.position))
+          } else if (event.type === 'order.cancelled') {
+            const creation = await orderCreation(store, event.stream)
+            if (creation) changes.push(...cancellationIncrements(creation, event.position))
+          }
         }
         if (changes.length === 0) return
         assertHeld(lease)
@@ -112,6 +142,9 @@ export const summariesProjection: ProjectionDefinition = {
         assertHeld(lease)
         await rows.putManyGuarded([...changed.values()], (row) => fresh.has(row._id))
         for (const row of changed.values()) known.set(row._id, row)
+      },
+      forget: (ids) => {
+        written.forget(ids)
       },
       drop: () => rows.drop(),
     }
@@ -134,12 +167,9 @@ function linesBySku(
   return lines
 }
 
-/** The cancelled order's creation, read from its stream (the source of truth). */
-async function orderCreation(
-  store: EventStore,
-  event: ReadEvent<OrderEvent>,
-): Promise<{ order: OrderCreated; at: string } | null> {
-  const [first] = await store.readStream(event.stream, { fromVersion: 1 })
+/** An order's creation, read from its stream (the source of truth); null if the stream does not start with one. */
+export async function orderCreation(store: EventStore, stream: string): Promise<OrderCreation | null> {
+  const [first] = await store.readStream(stream, { fromVersion: 1 })
   if (first?.type !== 'order.created') return null
   return { order: first.data, at: first.metadata.timestamp }
 }
