@@ -40,6 +40,8 @@ export interface FeedStream {
   read(after: number, count: number, blockMs: number): Promise<ReadEntry[]>
   /** Entries after `after` without waiting; `trimmed` if some of them are no longer kept. */
   range(after: number, count: number): Promise<ReadEntry[] | 'trimmed'>
+  /** Trims the stream to about `maxLength` entries (`MAXLEN ~`); resolves with how many it removed. */
+  trimTo(maxLength: number): Promise<number>
   /** The last position in the stream (0 when empty). */
   lastPosition(): Promise<number>
   close(): Promise<void>

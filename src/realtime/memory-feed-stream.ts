@@ -81,6 +81,11 @@ export class MemoryFeedStream implements FeedStream {
       : entries
   }
 
+  /** Nothing to do: every append already trims to its `maxLength`. */
+  trimTo(_maxLength: number): Promise<number> {
+    return Promise.resolve(0)
+  }
+
   lastPosition(): Promise<number> {
     return Promise.resolve(this.entries.at(-1)?.position ?? 0)
   }

@@ -50,6 +50,10 @@ export class RedisFeedStream implements FeedStream {
     return (await this.redis.xrange(this.key, `(${after}-0`, '+', 'COUNT', count)).map((entry) => this.toEntry(entry))
   }
 
+  async trimTo(maxLength: number): Promise<number> {
+    return this.redis.xtrim(this.key, 'MAXLEN', '~', maxLength)
+  }
+
   async lastPosition(): Promise<number> {
     const [last] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)
     return last ? positionOf(last[0]) : 0
