@@ -7,7 +7,19 @@ const library = (...names) => ({ group: names, message: 'this layer may not use 
 const FASTIFY = { group: ['fastify', 'fastify-plugin', '@fastify/*'], message: 'only src/api uses the HTTP framework' }
 const IO = library('mongodb', 'ioredis', 'socket.io', 'socket.io-*', '@socket.io/*', 'redlock', 'node-cron', 'pino')
 const FILES = library('node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process')
-const ABOVE_EVENTS = ['api', 'commands', 'queries', 'projections', 'consumers', 'realtime', 'storage', 'cli', 'users', 'auth']
+const ABOVE_EVENTS = [
+  'api',
+  'commands',
+  'queries',
+  'projections',
+  'consumers',
+  'realtime',
+  'jobs',
+  'storage',
+  'cli',
+  'users',
+  'auth',
+]
 
 /** One entry per layer: its files, and what they may not import. */
 const LAYERS = [
@@ -20,12 +32,12 @@ const LAYERS = [
     name: 'commands: through the event store port only',
     files: ['src/commands/*.ts'],
     ignores: ['src/commands/decider.ts', 'src/commands/errors.ts'],
-    forbidden: [...['api', 'queries', 'realtime', 'storage', 'cli', 'consumers'].map(folder), FASTIFY, IO, FILES],
+    forbidden: [...['api', 'queries', 'realtime', 'jobs', 'storage', 'cli', 'consumers'].map(folder), FASTIFY, IO, FILES],
   },
   {
     name: 'queries: read models and the event store, no framework',
     files: ['src/queries/**'],
-    forbidden: [...['api', 'commands', 'realtime', 'storage', 'cli', 'consumers'].map(folder), FASTIFY, IO, FILES],
+    forbidden: [...['api', 'commands', 'realtime', 'jobs', 'storage', 'cli', 'consumers'].map(folder), FASTIFY, IO, FILES],
   },
   {
     name: 'events: the store and its ports',
@@ -37,13 +49,17 @@ const LAYERS = [
     name: 'projections and consumers: read models and the runtime that builds them',
     files: ['src/projections/**', 'src/consumers/**'],
     ignores: ['src/**/mongo-*.ts'],
-    forbidden: [...['api', 'commands', 'queries', 'realtime', 'storage', 'cli', 'users', 'auth'].map(folder), FASTIFY, IO],
+    forbidden: [
+      ...['api', 'commands', 'queries', 'realtime', 'jobs', 'storage', 'cli', 'users', 'auth'].map(folder),
+      FASTIFY,
+      IO,
+    ],
   },
   {
     name: 'MongoDB and Redis adapters: the library and the port they implement',
     files: ['src/**/mongo-*.ts', 'src/events/redis-*.ts'],
     ignores: ['src/api/**'],
-    forbidden: [...['api', 'commands', 'queries', 'realtime', 'storage', 'cli'].map(folder), FASTIFY],
+    forbidden: [...['api', 'commands', 'queries', 'realtime', 'jobs', 'storage', 'cli'].map(folder), FASTIFY],
   },
   {
     name: 'infra and shared: the bottom, depending on nothing of ours above them',
@@ -55,12 +71,21 @@ const LAYERS = [
     name: 'auth and users: no framework',
     files: ['src/auth/**', 'src/users/**'],
     ignores: ['src/**/mongo-*.ts'],
-    forbidden: [...['api', 'commands', 'queries', 'projections', 'consumers', 'realtime', 'storage', 'cli'].map(folder), FASTIFY],
+    forbidden: [
+      ...['api', 'commands', 'queries', 'projections', 'consumers', 'realtime', 'jobs', 'storage', 'cli'].map(folder),
+      FASTIFY,
+    ],
   },
   {
     name: 'realtime: the feed, no framework',
     files: ['src/realtime/**'],
-    forbidden: [...['api', 'commands', 'queries', 'storage', 'cli'].map(folder), FASTIFY],
+    forbidden: [...['api', 'commands', 'queries', 'jobs', 'storage', 'cli'].map(folder), FASTIFY],
+  },
+  {
+    name: 'jobs: scheduled work over the read models, the store and the feed, no framework',
+    files: ['src/jobs/**'],
+    ignores: ['src/**/mongo-*.ts'],
+    forbidden: [...['api', 'commands', 'queries', 'storage', 'cli', 'users', 'auth'].map(folder), FASTIFY],
   },
   {
     name: 'storage and cli: composition without the HTTP shell',

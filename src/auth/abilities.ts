@@ -11,8 +11,8 @@ import { rulesToCondition } from '@casl/ability/extra'
 export const ROLES = ['admin', 'sales_rep', 'auditor'] as const
 export type Role = (typeof ROLES)[number]
 
-export type Action = 'manage' | 'create' | 'read' | 'update' | 'confirm' | 'ship' | 'deliver' | 'cancel' | 'rebuild'
-export type SubjectType = 'User' | 'Sku' | 'Order' | 'OrderHistory' | 'Report' | 'Projection' | 'RealtimeFeed' | 'all'
+export type Action = 'manage' | 'create' | 'read' | 'update' | 'confirm' | 'ship' | 'deliver' | 'cancel' | 'rebuild' | 'run'
+export type SubjectType = 'User' | 'Sku' | 'Order' | 'OrderHistory' | 'Report' | 'Projection' | 'Job' | 'RealtimeFeed' | 'all'
 /** The order fields the sales-rep conditions look at (read model and decider state share them). */
 interface OrderFields {
   sales_rep: string
@@ -46,7 +46,7 @@ export function defineAbilityFor(principal: Principal): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility)
   switch (principal.role) {
     case 'admin':
-      can('manage', 'all') // users, catalogue, every order, reports, projections, live feed
+      can('manage', 'all') // users, catalogue, every order, reports, projections, jobs, live feed
       break
     case 'sales_rep':
       can('create', 'Sku')

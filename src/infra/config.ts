@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { validate as isCronExpression } from 'node-cron'
 import { isEmail, normalizeEmail } from '../shared/email.js'
 
 /**
@@ -36,6 +37,8 @@ export interface Config {
   requestTimeoutMs: number
   corsOrigins: string[]
   trustProxy: boolean | string
+  /** node-cron schedules of the jobs, read in UTC (seconds field optional). */
+  jobs: { reconcileCron: string; trimCron: string }
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -112,6 +115,18 @@ function duration(env: Env, name: string, fallback: number): number {
   const seconds = match ? Number(match[1]) * (match[2] ? UNIT_MS[match[2] as keyof typeof UNIT_MS] / 1000 : 1) : 0
   if (seconds < 1) throw new ConfigError(name, `must be a positive duration like 3600, 15m, 1h or 1d (got "${value}")`)
   return seconds
+}
+
+/** A node-cron expression: 5 fields, or 6 with seconds first. */
+function cron(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback
+  if (!isCronExpression(value)) {
+    throw new ConfigError(
+      name,
+      `must be a cron expression like "${fallback}" (5 fields, or 6 with seconds first; got "${value}")`,
+    )
+  }
+  return value
 }
 
 function mongodbUri(env: Env): string | undefined {
@@ -218,6 +233,8 @@ export function loadConfig(env: Env = process.env): Config {
       .map((o) => o.trim())
       .filter(Boolean),
     trustProxy: trustProxy(env),
+    // Reconcile once the hour is closed and its late commits have landed; trim away from it.
+    jobs: { reconcileCron: cron(env, 'JOBS_RECONCILE_CRON', '5 * * * *'), trimCron: cron(env, 'JOBS_TRIM_CRON', '35 * * * *') },
   }
   if (nodeEnv === 'production') {
     for (const [name, value] of [

@@ -11,6 +11,9 @@ import { MongoCommitLog } from '../events/mongo-commit-log.js'
 import type { Config } from '../infra/config.js'
 import { mongoSequences } from '../infra/mongo-sequences.js'
 import { type Sequences, memorySequences } from '../infra/sequence.js'
+import type { JobRunStore } from '../jobs/job-runs.js'
+import { MemoryJobRunStore } from '../jobs/memory-job-run-store.js'
+import { MongoJobRunStore } from '../jobs/mongo-job-run-store.js'
 import { MemoryReadModelStore } from '../projections/memory-read-model.js'
 import { MongoReadModelStore } from '../projections/mongo-read-model.js'
 import type { ReadModelStore } from '../projections/read-model.js'
@@ -29,6 +32,8 @@ export interface Storage {
   generations: GenerationStore
   users: UserStore
   sequences: Sequences
+  /** Records of job runs. */
+  jobRuns: JobRunStore
   /** Resolves while the backend answers (readiness); gives up after `PING_TIMEOUT_MS`. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -60,6 +65,7 @@ export async function openStorage(
       generations: new MemoryGenerationStore(),
       users: new MemoryUserStore(),
       sequences: memorySequences(),
+      jobRuns: new MemoryJobRunStore(),
       ping: () => Promise.resolve(),
       close: () => Promise.resolve(),
     }
@@ -98,6 +104,7 @@ export async function openStorage(
     generations: new MongoGenerationStore(db),
     users,
     sequences: mongoSequences(db),
+    jobRuns: new MongoJobRunStore(db),
     async ping() {
       await db.command({ ping: 1 }, { timeoutMS: PING_TIMEOUT_MS })
     },

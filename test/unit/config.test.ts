@@ -31,6 +31,7 @@ describe('configuration', () => {
       admin: undefined,
       corsOrigins: [],
       trustProxy: false,
+      jobs: { reconcileCron: '5 * * * *', trimCron: '35 * * * *' },
     })
     expect(config.instanceId.length).toBeGreaterThan(0)
   })
@@ -47,6 +48,8 @@ describe('configuration', () => {
       ADMIN_PASSWORD: 'correct horse battery',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       TRUST_PROXY: '10.0.0.0/8',
+      JOBS_RECONCILE_CRON: '*/2 * * * * *',
+      JOBS_TRIM_CRON: '@daily',
     })
     expect(config).toMatchObject({
       port: 8080,
@@ -57,6 +60,7 @@ describe('configuration', () => {
       admin: { email: 'admin@example.com', password: 'correct horse battery' },
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: '10.0.0.0/8',
+      jobs: { reconcileCron: '*/2 * * * * *', trimCron: '@daily' },
     })
   })
 
@@ -79,6 +83,10 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'ａdmin@corp.com', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_EMAIL', 'must be an e-mail'],
     [{ INSTANCE_ID: 'has spaces' }, 'INSTANCE_ID', 'must be 1-64 characters'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', 'must be true, false'],
+    [{ JOBS_RECONCILE_CRON: 'hourly' }, 'JOBS_RECONCILE_CRON', 'must be a cron expression like "5 * * * *"'],
+    [{ JOBS_RECONCILE_CRON: '61 * * * *' }, 'JOBS_RECONCILE_CRON', 'must be a cron expression'],
+    [{ JOBS_TRIM_CRON: '* * * * * * *' }, 'JOBS_TRIM_CRON', 'must be a cron expression like "35 * * * *"'],
+    [{ JOBS_TRIM_CRON: '0 0 31 2 *' }, 'JOBS_TRIM_CRON', 'must be a cron expression'],
   ])('%o is refused with a message naming %s', (env, variable, text) => {
     const error = failure(env)
     expect(error.variable).toBe(variable)

@@ -165,6 +165,13 @@ const routes: RouteCase[] = [
     allowed: ['admin'],
     request: () => ({ url: '/api/admin/projections/skus/rebuild' }),
   },
+  { method: 'GET', route: '/api/admin/jobs', allowed: ['admin'], request: () => ({ url: '/api/admin/jobs' }) },
+  {
+    method: 'POST',
+    route: '/api/admin/jobs/{name}/run',
+    allowed: ['admin'],
+    request: () => ({ url: '/api/admin/jobs/realtime.trim/run' }),
+  },
 ]
 
 /** Routes anyone may call without a token. */
