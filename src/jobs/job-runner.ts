@@ -50,22 +50,32 @@ export function createJobRunner(options: JobRunnerOptions) {
       }
       await runs.started(run)
       const signal = AbortSignal.any([lockSignal, stopping.signal])
-      let outcome: RunOutcome
+      let ended: Pick<JobRun, 'outcome' | 'details' | 'error'>
       try {
-        run.details = await job.run({ occurrence, scheduledAt, signal, log })
-        outcome = signal.aborted ? interrupted(lockSignal) : 'ok'
-        if (outcome === 'ok') await locks.markDone(key)
+        const details = await job.run({ occurrence, scheduledAt, signal, log })
+        ended = { outcome: signal.aborted ? interrupted(lockSignal) : 'ok', details }
+        if (ended.outcome === 'ok') await locks.markDone(key)
       } catch (error) {
-        outcome = signal.aborted ? interrupted(lockSignal) : 'failed'
-        if (outcome === 'failed') run.error = (error as Error).message
+        ended = signal.aborted ? { outcome: interrupted(lockSignal), details: {} } : failed(error)
       }
-      const finished = now()
-      Object.assign(run, { outcome, finished_at: finished, duration_ms: finished.getTime() - started.getTime() })
-      await runs.finished(run)
-      const fields = { job: job.name, occurrence, outcome, duration_ms: run.duration_ms, details: run.details }
-      if (outcome === 'ok') log.info(fields, 'job run finished')
-      else log.warn({ ...fields, error: run.error }, 'job run did not finish')
-      return { ran: true, run }
+      const finishedAt = now()
+      const finished: JobRun = {
+        ...run,
+        ...ended,
+        finished_at: finishedAt,
+        duration_ms: finishedAt.getTime() - started.getTime(),
+      }
+      await runs.finished(finished)
+      const fields = {
+        job: job.name,
+        occurrence,
+        outcome: finished.outcome,
+        duration_ms: finished.duration_ms,
+        details: finished.details,
+      }
+      if (finished.outcome === 'ok') log.info(fields, 'job run finished')
+      else log.warn({ ...fields, error: finished.error }, 'job run did not finish')
+      return { ran: true, run: finished }
     })
     return locked.held ? locked.value : { ran: false, reason: 'taken' }
   }
@@ -92,6 +102,7 @@ export function createJobRunner(options: JobRunnerOptions) {
 }
 
 const interrupted = (lockSignal: AbortSignal): RunOutcome => (lockSignal.aborted ? 'lost-lock' : 'abandoned')
+const failed = (error: unknown) => ({ outcome: 'failed' as const, details: {}, error: (error as Error).message })
 
 async function finishesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined

@@ -1,4 +1,8 @@
-import type { RepairAnswer, RepairRequest } from './summary-corrections.js'
+import type { ProjectionManager } from '../consumers/projection-manager.js'
+import type { ProjectionName } from '../projections/projection.js'
+import type { ReadModelStore } from '../projections/read-model.js'
+import { summariesCollection } from '../projections/summaries-projection.js'
+import { type RepairAnswer, type RepairRequest, applyCorrections } from './summary-corrections.js'
 
 /**
  * The way to whichever process writes the summaries now: the holder of the live generation's
@@ -19,4 +23,26 @@ export function localWriterLink(local: LocalWriter): SummariesWriterLink {
     repair: async (request, signal) => (await local(request, signal)) ?? 'no-writer',
     close: () => undefined,
   }
+}
+
+/**
+ * This process's summaries writer: the corrections applied in an exclusive turn of the live
+ * generation's subscription, if this process holds its lease (else null). A request for a
+ * generation that is no longer live (a rebuild went live meanwhile) moves every row: the
+ * job looks again.
+ */
+export function localSummariesWriter(
+  projections: Pick<ProjectionManager<ProjectionName>, 'exclusive'>,
+  readModels: ReadModelStore,
+): LocalWriter {
+  return (request, signal) =>
+    projections.exclusive('summaries', async ({ generation, projection }, lease) =>
+      generation === request.generation
+        ? applyCorrections(summariesCollection(readModels, generation), request.corrections, {
+            lease,
+            forget: (ids) => projection.forget?.(ids),
+            ...(signal ? { signal } : {}),
+          })
+        : { repaired: [], moved: request.corrections.map((c) => c.id) },
+    )
 }

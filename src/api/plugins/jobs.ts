@@ -8,9 +8,7 @@ import { MemoryOccurrenceLocks } from '../../jobs/memory-occurrence-locks.js'
 import { RedisOccurrenceLocks } from '../../jobs/redis-occurrence-locks.js'
 import { redisWriterLink } from '../../jobs/redis-summaries-writer-link.js'
 import { serviceJobs } from '../../jobs/service-jobs.js'
-import { applyCorrections } from '../../jobs/summary-corrections.js'
-import { type LocalWriter, localWriterLink } from '../../jobs/summaries-writer-link.js'
-import { summariesCollection } from '../../projections/summaries-projection.js'
+import { localSummariesWriter, localWriterLink } from '../../jobs/summaries-writer-link.js'
 import { NotFoundError } from '../../shared/errors.js'
 
 export interface JobStatus {
@@ -48,18 +46,7 @@ export default fp<JobsPluginOptions>(
     const { config, storage } = app
     const log = app.log.child({ component: 'jobs' })
     const locks = app.redis ? new RedisOccurrenceLocks(app.redis, config.redisKeyPrefix) : new MemoryOccurrenceLocks()
-    const local: LocalWriter = (request, signal) =>
-      app.projections.exclusive(
-        'summaries',
-        async ({ generation, projection }, lease) =>
-          generation === request.generation
-            ? applyCorrections(summariesCollection(storage.readModels, generation), request.corrections, {
-                lease,
-                forget: (ids) => projection.forget?.(ids),
-                ...(signal ? { signal } : {}),
-              })
-            : { repaired: [], moved: request.corrections.map((c) => c.id) }, // a rebuild went live meanwhile
-      )
+    const local = localSummariesWriter(app.projections, storage.readModels)
     const writer = app.redis ? redisWriterLink(app.redis, config.redisKeyPrefix, local, log) : localWriterLink(local)
     const deps = {
       store: app.eventStore,
@@ -94,7 +81,8 @@ export default fp<JobsPluginOptions>(
     })
     app.addHook('onClose', async () => {
       scheduled.stop()
-      // Half the shutdown budget, so the rest of the shutdown still fits in it.
+      // A grace period, then as long again for abandoned runs to let go: half the shutdown
+      // budget at most, so the rest of the shutdown still fits in it.
       await runner.stop(config.shutdownTimeoutMs / 4)
       writer.close()
     })
