@@ -152,11 +152,18 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     return polling
   }
 
-  /** The next poll, only while a consumer waits for events beyond the head or follows the feed. */
+  /**
+   * The next poll, only while a consumer waits for events beyond the head or follows the feed.
+   * A poll already due is never put off: consumers wait in turns as long as the longest
+   * back-off, so re-arming on each wait would postpone it for ever, and commits that bring no
+   * notification (a lost message, a writer without Redis) would never be read.
+   */
   function schedule(): void {
-    clearTimeout(timer)
-    if (stopped || (waiters.size === 0 && followers.size === 0)) return
-    timer = setTimeout(() => void poll(), pollMs)
+    if (stopped || timer !== undefined || (waiters.size === 0 && followers.size === 0)) return
+    timer = setTimeout(() => {
+      timer = undefined
+      void poll()
+    }, pollMs)
   }
 
   function poke(): void {
