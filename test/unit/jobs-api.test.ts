@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp } from '../support/app.js'
+import { buildApp } from '../../src/api/app.js'
+import { pause } from '../../src/jobs/job.js'
+import { buildTestApp, testConfig } from '../support/app.js'
 import { bearer, tokenFor } from '../support/auth.js'
+import { eventually, sleep } from '../support/wait.js'
 
 interface RunView {
   job: string
@@ -83,5 +86,33 @@ describe('jobs admin API (embedded)', () => {
       const response = await app.inject({ ...request, headers })
       expect([response.statusCode, response.json<{ code: string }>().code]).toEqual([403, 'AUTH.FORBIDDEN'])
     }
+  })
+})
+
+describe('jobs at shutdown', () => {
+  it('closing the app stops the schedules, and a run still going after the grace period is abandoned and recorded', async () => {
+    let started = 0
+    const endless = {
+      name: 'test.endless',
+      schedule: '* * * * * *',
+      async run({ signal }: { signal: AbortSignal }) {
+        started++
+        await pause(60_000, signal)
+        return {}
+      },
+    }
+    // A shutdown budget of 400 ms: 100 ms of grace for runs in hand.
+    const app = await buildApp({ config: testConfig({ SHUTDOWN_TIMEOUT_MS: '400' }), extraJobs: [endless] })
+    await app.ready()
+    await eventually(
+      'a run to start',
+      async () => (await app.storage.jobRuns.latest('test.endless'))?.outcome === 'running',
+      5000,
+    )
+    await app.close()
+    expect(await app.storage.jobRuns.latest('test.endless')).toMatchObject({ outcome: 'abandoned', instance: 'test-instance' })
+    const runs = started
+    await sleep(1500) // the schedule is stopped: no more runs
+    expect(started).toBe(runs)
   })
 })
