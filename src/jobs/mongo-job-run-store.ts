@@ -37,15 +37,17 @@ export class MongoJobRunStore implements JobRunStore {
   }
 
   /**
-   * Replaces the job's latest run unless a later-started one is recorded: then the guard does
-   * not match and the upsert's insert is refused by `_id` (two runs of different occurrences
-   * can finish in either order).
+   * Replaces the job's latest run unless a later-started one is recorded (two runs of different
+   * occurrences can end in either order). Lookups by `_id` only, which FerretDB pushes down; two
+   * instances recording at the same moment may leave either run as the latest.
    */
   private async setLatest(run: JobRun): Promise<void> {
+    const latest = await this.latestRuns.findOne({ _id: run.job }, { projection: { started_at: 1 } })
+    if (latest && latest.started_at > run.started_at) return
     try {
-      await this.latestRuns.replaceOne({ _id: run.job, started_at: { $lte: run.started_at } }, run, { upsert: true })
+      await this.latestRuns.replaceOne({ _id: run.job }, run, { upsert: true })
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error
+      if (!isDuplicateKey(error)) throw error // (another instance inserted it first)
     }
   }
 }
