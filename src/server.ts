@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { type BuildAppOptions, buildApp } from './api/app.js'
+import { reportCrashes } from './api/plugins/error-tracking.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -17,6 +18,7 @@ export async function startServer(
   exit: (code: number) => void = (code) => process.exit(code),
 ): Promise<RunningServer> {
   const app = await buildApp(options)
+  reportCrashes(app, exit)
   const { port, host, shutdownTimeoutMs } = options.config
   await app.listen({ port, host })
 

@@ -11,6 +11,7 @@ import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
 import configPlugin from './plugins/config.js'
 import docsPlugin from './plugins/docs.js'
+import errorTrackingPlugin from './plugins/error-tracking.js'
 import eventFeedPlugin from './plugins/event-feed.js'
 import eventStorePlugin from './plugins/event-store.js'
 import inputGuardPlugin from './plugins/input-guard.js'
@@ -94,6 +95,7 @@ export async function buildApp({
   // Bodies are JSON only: anything else is a 415, never parsed.
   app.removeContentTypeParser('text/plain')
   await app.register(configPlugin, { config })
+  await app.register(errorTrackingPlugin)
   app.decorate('announce', announce ?? ((message: string) => process.stderr.write(`${message}\n`)))
 
   app.addHook('onRequest', async (request, reply) => {
@@ -131,6 +133,7 @@ export async function buildApp({
     else if (body.status >= 500) request.log.error({ err: error }, 'request failed')
     if (typeof body.retry_after === 'number') void reply.header('retry-after', body.retry_after)
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="sales-orders"')
+    if (body.status >= 500) app.reportRequestError(error, request) // (outages are not reported)
     await sendProblem(reply, body)
   })
   app.setNotFoundHandler(async (request, reply) => {

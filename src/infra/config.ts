@@ -39,6 +39,8 @@ export interface Config {
   trustProxy: boolean | string
   /** node-cron schedules of the jobs, read in UTC (seconds field optional). */
   jobs: { reconcileCron: string; trimCron: string }
+  /** Where unexpected errors are reported (a Sentry-compatible DSN); unset: error tracking off. */
+  sentryDsn: string | undefined
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -159,6 +161,23 @@ function redisUri(env: Env): string | undefined {
   return value
 }
 
+/** A Sentry DSN: http(s)://<public key>@<host>[:port][/path]/<project id>, as Sentry and GlitchTip give them. */
+function sentryDsn(env: Env): string | undefined {
+  const value = raw(env, 'SENTRY_DSN')
+  if (value === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.username === '' || !/\/\d+$/.test(url.pathname)) {
+    // (the value is not echoed: a DSN may carry a key)
+    throw new ConfigError('SENTRY_DSN', 'must be a Sentry DSN like https://<public key>@<host>/<project id>')
+  }
+  return value
+}
+
 function admin(env: Env): Config['admin'] {
   const email = raw(env, 'ADMIN_EMAIL')
   const password = raw(env, 'ADMIN_PASSWORD')
@@ -235,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env),
     // Reconcile once the hour is closed and its late commits have landed; trim away from it.
     jobs: { reconcileCron: cron(env, 'JOBS_RECONCILE_CRON', '5 * * * *'), trimCron: cron(env, 'JOBS_TRIM_CRON', '35 * * * *') },
+    sentryDsn: sentryDsn(env),
   }
   if (nodeEnv === 'production') {
     for (const [name, value] of [

@@ -32,6 +32,7 @@ describe('configuration', () => {
       corsOrigins: [],
       trustProxy: false,
       jobs: { reconcileCron: '5 * * * *', trimCron: '35 * * * *' },
+      sentryDsn: undefined,
     })
     expect(config.instanceId.length).toBeGreaterThan(0)
   })
@@ -50,6 +51,7 @@ describe('configuration', () => {
       TRUST_PROXY: '10.0.0.0/8',
       JOBS_RECONCILE_CRON: '*/2 * * * * *',
       JOBS_TRIM_CRON: '@daily',
+      SENTRY_DSN: 'https://0123abcd@glitchtip.example.com/42',
     })
     expect(config).toMatchObject({
       port: 8080,
@@ -61,6 +63,7 @@ describe('configuration', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: '10.0.0.0/8',
       jobs: { reconcileCron: '*/2 * * * * *', trimCron: '@daily' },
+      sentryDsn: 'https://0123abcd@glitchtip.example.com/42',
     })
   })
 
@@ -87,6 +90,10 @@ describe('configuration', () => {
     [{ JOBS_RECONCILE_CRON: '61 * * * *' }, 'JOBS_RECONCILE_CRON', 'must be a cron expression'],
     [{ JOBS_TRIM_CRON: '* * * * * * *' }, 'JOBS_TRIM_CRON', 'must be a cron expression like "35 * * * *"'],
     [{ JOBS_TRIM_CRON: '0 0 31 2 *' }, 'JOBS_TRIM_CRON', 'must be a cron expression'],
+    [{ SENTRY_DSN: 'sentry please' }, 'SENTRY_DSN', 'must be a Sentry DSN like https://<public key>@<host>/<project id>'],
+    [{ SENTRY_DSN: 'https://sentry.example.com/1' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
+    [{ SENTRY_DSN: 'ftp://key@sentry.example.com/1' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
+    [{ SENTRY_DSN: 'https://key@sentry.example.com/' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
   ])('%o is refused with a message naming %s', (env, variable, text) => {
     const error = failure(env)
     expect(error.variable).toBe(variable)
@@ -109,6 +116,10 @@ describe('configuration', () => {
     } finally {
       await app.close()
     }
+  })
+
+  it('does not echo a refused SENTRY_DSN, which may carry a key', () => {
+    expect(failure({ SENTRY_DSN: 'https://public:very-secret@sentry.example.com/x' }).message).not.toContain('very-secret')
   })
 
   it('production refuses to start without MongoDB, Redis and a signing key', () => {

@@ -16,6 +16,7 @@ export default fp(
       received: (listener) => app.onOthersAppended(listener),
       onError: (error) => {
         app.log.warn({ err: error }, 'event feed: cannot read the event store; retrying')
+        app.reportError(error, { source: 'event-feed' })
       },
     })
     app.decorate('eventFeed', feed)

@@ -41,6 +41,7 @@ export default fp(
       lingerMs: CONSUMER_LINGER_MS,
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
+        app.reportError(error, { source: 'projection', consumer: context })
       },
       onSwitch: (name, from, to) => {
         app.log.info({ projection: name, from, to }, 'rebuilt projection is live')

@@ -65,6 +65,7 @@ export default fp(
       feed: app.eventFeed,
       onError: (error) => {
         app.log.warn({ err: error }, 'relay: cannot write to the event stream yet; will retry from its checkpoint')
+        app.reportError(error, { source: 'relay' })
       },
       onForeignStream: (top) => {
         app.log.error(
@@ -79,6 +80,7 @@ export default fp(
       head: () => app.eventStore.headPosition(),
       onError: (error) => {
         app.log.warn({ err: error }, 'real-time feed: cannot read the event stream; retrying')
+        app.reportError(error, { source: 'realtime-hub' })
       },
     })
     hub.start()
