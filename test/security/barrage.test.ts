@@ -1100,6 +1100,8 @@ function baselines(world: World): Record<string, Baseline> {
     },
     listProjections: {},
     rebuildProjection: { path: { name: 'orders' }, body: {} },
+    listJobs: {},
+    runJob: { path: { name: 'realtime.trim' }, body: {}, refusals: [path('name', 'reports.rebuild', 'refusal.no-such-job')] },
     eventsWebSocket: { query: { token: world.tokens.admin } },
   }
 }
