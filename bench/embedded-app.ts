@@ -14,6 +14,7 @@ export function benchApp(env: Record<string, string> = {}): Promise<FastifyInsta
     API_RATE_LIMIT: '100000000/1h',
     ADMIN_EMAIL: 'admin@bench.local',
     ADMIN_PASSWORD: 'bench-admin-password',
+    METRICS_PORT: '0', // several bench servers run side by side; the orders section compares with `off`
     ...env,
   })
   return buildApp({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => undefined })

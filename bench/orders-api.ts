@@ -13,6 +13,7 @@ import { type Row, format, printTable } from './report.js'
  */
 export async function benchOrdersApi(): Promise<void> {
   await benchPostThroughput()
+  await benchMetricsCost()
   await benchPostProfile()
   await benchEmbeddedMemory()
   await benchEmbeddedFeed()
@@ -36,24 +37,38 @@ function assertNoFailures(...results: LoadResult[]): void {
   if (results.some((r) => r.non2xx + r.errors > 0)) throw new Error(`bench saw failures: ${JSON.stringify(results)}`)
 }
 
+/**
+ * 3-second warm-ups, then 3 interleaved rounds of 8 s (baseline first): machine noise hits
+ * both alike; the round with the median ratio is reported.
+ */
+async function interleavedRounds(
+  real: (seconds: number) => Promise<LoadResult>,
+  baseline: (seconds: number) => Promise<LoadResult>,
+) {
+  await baseline(3)
+  await real(3)
+  const rounds: { real: LoadResult; baseline: LoadResult; ratio: number }[] = []
+  for (let round = 0; round < 3; round++) {
+    const base = await baseline(8)
+    const measured = await real(8)
+    assertNoFailures(measured, base)
+    rounds.push({ real: measured, baseline: base, ratio: measured.requestsPerSecond / base.requestsPerSecond })
+  }
+  rounds.sort((x, y) => x.ratio - y.ratio)
+  const median = rounds[1]
+  if (!median) throw new Error('no bench rounds')
+  return { rounds, median }
+}
+
 /** POST /api/orders (embedded store, 50 connections) against the same stack answering a canned 201. */
 async function benchPostThroughput(): Promise<void> {
   const server = await startBenchServer('bench/orders-server.ts')
   const request = poster(server.hello)
   try {
-    await request('/api/bench/canned-order', 3) // warm-up, both paths
-    await request('/api/orders', 3)
-    // Interleaved rounds: machine noise hits both paths alike; the median round is reported.
-    const rounds: { real: LoadResult; baseline: LoadResult; ratio: number }[] = []
-    for (let round = 0; round < 3; round++) {
-      const baseline = await request('/api/bench/canned-order', 8)
-      const real = await request('/api/orders', 8)
-      assertNoFailures(real, baseline)
-      rounds.push({ real, baseline, ratio: real.requestsPerSecond / baseline.requestsPerSecond })
-    }
-    rounds.sort((x, y) => x.ratio - y.ratio)
-    const median = rounds[1]
-    if (!median) throw new Error('no bench rounds')
+    const { rounds, median } = await interleavedRounds(
+      (seconds) => request('/api/orders', seconds),
+      (seconds) => request('/api/bench/canned-order', seconds),
+    )
     const { real, baseline, ratio } = median
     const rows: Row[] = [
       {
@@ -73,6 +88,30 @@ async function benchPostThroughput(): Promise<void> {
     printTable('Placing orders (embedded store; target: throughput ratio >= 0.5)', rows)
   } finally {
     await server.stop()
+  }
+}
+
+/** POST /api/orders with metrics on (a listener, request hooks) against the same server with METRICS_PORT=off. */
+export async function benchMetricsCost(): Promise<void> {
+  const on = await startBenchServer('bench/orders-server.ts', { METRICS_PORT: '0' })
+  const off = await startBenchServer('bench/orders-server.ts', { METRICS_PORT: 'off' })
+  try {
+    const [withMetrics, without] = [poster(on.hello), poster(off.hello)]
+    const { rounds, median } = await interleavedRounds(
+      (seconds) => withMetrics('/api/orders', seconds),
+      (seconds) => without('/api/orders', seconds),
+    )
+    printTable('Cost of metrics (embedded store; target: throughput ratio >= 0.95)', [
+      {
+        what: `POST /api/orders, 50 connections, metrics on vs METRICS_PORT=off (median of 3 interleaved 8 s rounds; ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')})`,
+        figure: format(median.real.requestsPerSecond, 'req/s'),
+        baseline: `${format(median.baseline.requestsPerSecond, 'req/s')} without metrics`,
+        ratio: median.ratio,
+      },
+      { what: 'p99 latency, metrics on vs off', figure: `${median.real.p99} ms`, baseline: `${median.baseline.p99} ms` },
+    ])
+  } finally {
+    await Promise.all([on.stop(), off.stop()])
   }
 }
 

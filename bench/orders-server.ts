@@ -16,6 +16,7 @@ const config = loadConfig({
   API_RATE_LIMIT: '100000000/1h',
   ADMIN_EMAIL: 'admin@bench.local',
   ADMIN_PASSWORD: 'bench-admin-password',
+  METRICS_PORT: environment.METRICS_PORT ?? '0', // (`off` for the metrics-cost baseline)
 })
 const canned = {
   order_id: 'ORD-00001',

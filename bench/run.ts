@@ -1,10 +1,11 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login, orders, reads, realtime, ferretdb, cluster. Without arguments, all of them.
+// in the same run. Sections: store, login, orders, metrics (also part of orders), reads, realtime, ferretdb,
+// cluster. Without arguments, all of them (metrics once, inside orders).
 import { benchCluster } from './cluster.js'
 import { benchEventStore } from './event-store.js'
 import { benchFerretDb } from './ferretdb-cost.js'
 import { benchLogin } from './login.js'
-import { benchOrdersApi } from './orders-api.js'
+import { benchMetricsCost, benchOrdersApi } from './orders-api.js'
 import { benchReadSide } from './read-side.js'
 import { benchRealtime } from './realtime.js'
 
@@ -12,6 +13,7 @@ const sections: Record<string, () => Promise<void>> = {
   store: benchEventStore,
   login: benchLogin,
   orders: benchOrdersApi,
+  metrics: benchMetricsCost,
   reads: benchReadSide,
   realtime: benchRealtime,
   ferretdb: benchFerretDb,
@@ -19,7 +21,7 @@ const sections: Record<string, () => Promise<void>> = {
 }
 
 const wanted = process.argv.slice(2)
-for (const name of wanted.length > 0 ? wanted : Object.keys(sections)) {
+for (const name of wanted.length > 0 ? wanted : Object.keys(sections).filter((section) => section !== 'metrics')) {
   const section = sections[name]
   if (!section) throw new Error(`unknown bench section "${name}"; known: ${Object.keys(sections).join(', ')}`)
   await section()

@@ -45,6 +45,11 @@ export async function startServer(
     })()
     return closing
   }
+  // A promise nobody awaited failed: a bug to see (log, metric), not a reason to drop every request in flight.
+  process.on('unhandledRejection', (reason) => {
+    app.log.error({ err: reason }, 'unhandled promise rejection')
+    app.metrics.errors.inc({ kind: 'unhandled_rejection' })
+  })
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       void shutdown(signal).then(exit)

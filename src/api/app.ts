@@ -16,6 +16,7 @@ import eventFeedPlugin from './plugins/event-feed.js'
 import eventStorePlugin from './plugins/event-store.js'
 import inputGuardPlugin from './plugins/input-guard.js'
 import jobsPlugin from './plugins/jobs.js'
+import metricsPlugin from './plugins/metrics.js'
 import notificationsPlugin from './plugins/notifications.js'
 import projectionsPlugin from './plugins/projections.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
@@ -130,7 +131,10 @@ export async function buildApp({
     const dependency = unavailableDependency(error)
     if (dependency !== undefined)
       app.readiness.failed(dependency, error) // logged once per outage
-    else if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    else if (body.status >= 500) {
+      request.log.error({ err: error }, 'request failed')
+      app.metrics.errors.inc({ kind: 'http' })
+    }
     if (typeof body.retry_after === 'number') void reply.header('retry-after', body.retry_after)
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="sales-orders"')
     if (body.status >= 500) app.reportRequestError(error, request) // (outages are not reported)
@@ -144,6 +148,7 @@ export async function buildApp({
   })
 
   // Infrastructure, each plugin one concern, in dependency order.
+  await app.register(metricsPlugin)
   await app.register(readinessPlugin)
   await app.register(requestDeadlinePlugin)
   await app.register(storagePlugin, storage ?? {})

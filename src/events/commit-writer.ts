@@ -30,6 +30,8 @@ export interface CommitWriterOptions {
   maxBatch?: number
   /** Turns shared with the other instances writing to this log (none: race for positions). */
   turns?: AppendTurns
+  /** Told the size of every batch written (group commit), for metrics. */
+  onBatch?: (size: number) => void
 }
 
 /**
@@ -61,6 +63,7 @@ export function createCommitWriter(log: CommitLog, options: CommitWriterOptions 
         // A turn tells the last position written by anyone; a new turn (its holder died) knows none.
         if (turn) knownLast = turn.lastPosition === undefined ? undefined : Math.max(knownLast ?? 0, turn.lastPosition)
         const batch = queue.splice(0, maxBatch)
+        options.onBatch?.(batch.length)
         const retry = await writeBatch(batch)
           .catch((error: unknown) => {
             for (const append of batch) append.reject(error)

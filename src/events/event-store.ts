@@ -3,7 +3,7 @@ import type { DomainEvent } from './catalog.js'
 import { type CommitDocument, type CommitLog, GENERATED_COMMAND_ID_PREFIX, MAX_EVENTS_PER_COMMIT } from './commit-log.js'
 import { createCommitWriter } from './commit-writer.js'
 import { type NewEvent, type ReadEvent, STREAM_NAME_PATTERN, newEventId } from './envelope.js'
-import { InvalidAppendError } from './errors.js'
+import { ConcurrencyError, InvalidAppendError } from './errors.js'
 import { findUnstorable } from './storable.js'
 
 /** What the writer believes the stream's version is (DESIGN §4.1). */
@@ -64,6 +64,18 @@ export interface EventStoreOptions {
   beforeInsert?: (stream: string, position: number) => Promise<void>
   /** Turns at appending shared with other instances (see `append-turns.ts`). */
   turns?: AppendTurns
+  /** Sees every append's outcome and duration and every batch written, for metrics. */
+  observer?: AppendObserver
+}
+
+export interface AppendObserver {
+  /** An append finished: `stored` (new events written), `replayed`, `conflict` (expected version) or `failed`. */
+  appended(
+    outcome: 'stored' | 'replayed' | 'conflict' | 'failed',
+    seconds: number,
+    events: readonly { type: string; data: unknown }[],
+  ): void
+  batch(size: number): void
 }
 
 const DEFAULT_READ_LIMIT = 500
@@ -76,9 +88,17 @@ const DEFAULT_READ_LIMIT = 500
 export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLog, options: EventStoreOptions): EventStore<E> {
   const now = options.now ?? (() => new Date())
   const appendTimeoutMs = options.appendTimeoutMs ?? 10_000
+  const { observer } = options
   const write = createCommitWriter(log, {
     ...(options.beforeInsert ? { beforeInsert: options.beforeInsert } : {}),
     ...(options.turns ? { turns: options.turns } : {}),
+    ...(observer
+      ? {
+          onBatch: (size: number) => {
+            observer.batch(size)
+          },
+        }
+      : {}),
   })
   const listeners = new Set<(events: ReadEvent<E>[]) => void>()
 
@@ -94,7 +114,8 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
       correlation_id: opts.correlationId,
       ...(opts.causationId === undefined ? {} : { causation_id: opts.causationId }),
     }
-    const { commit, replayed } = await new Promise<{ commit: CommitDocument; replayed: boolean }>((resolve, reject) => {
+    const started = performance.now()
+    const written = new Promise<{ commit: CommitDocument; replayed: boolean }>((resolve, reject) => {
       write({
         stream,
         expected: opts.expectedVersion ?? 'any',
@@ -107,9 +128,26 @@ export function createEventStore<E extends NewEvent = DomainEvent>(log: CommitLo
         reject,
       })
     })
+    const { commit, replayed } = observer ? await observed(written, started, events) : await written
     const result = appendResultOf<T>(commit, replayed)
     if (!replayed) for (const listener of listeners) listener(result.events)
     return result
+  }
+
+  async function observed<W extends { replayed: boolean }>(
+    written: Promise<W>,
+    started: number,
+    events: readonly { type: string; data: unknown }[],
+  ): Promise<W> {
+    const seconds = () => (performance.now() - started) / 1000
+    try {
+      const outcome = await written
+      observer?.appended(outcome.replayed ? 'replayed' : 'stored', seconds(), events)
+      return outcome
+    } catch (error) {
+      observer?.appended(error instanceof ConcurrencyError ? 'conflict' : 'failed', seconds(), events)
+      throw error
+    }
   }
 
   async function readStream(stream: string, opts: { fromVersion?: number; until?: Date } = {}): Promise<ReadEvent<E>[]> {

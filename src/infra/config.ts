@@ -22,7 +22,8 @@ export interface Config {
     ttlSeconds: number
   }
   logLevel: LogLevel
-  metricsPort: number
+  /** Port of the Prometheus listener (0: any free port), or `off`: no listener, no request metrics. */
+  metricsPort: number | 'off'
   apiRateLimit: RateLimit
   loginRateLimit: RateLimit
   instanceId: string
@@ -219,7 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: duration(env, 'JWT_TTL', 3600),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    metricsPort: integer(env, 'METRICS_PORT', 9100, 0, 65_535),
+    metricsPort: raw(env, 'METRICS_PORT') === 'off' ? 'off' : integer(env, 'METRICS_PORT', 9100, 0, 65_535),
     apiRateLimit: parseRateLimit('API_RATE_LIMIT', raw(env, 'API_RATE_LIMIT') ?? '1000/1h'),
     loginRateLimit: parseRateLimit('LOGIN_RATE_LIMIT', raw(env, 'LOGIN_RATE_LIMIT') ?? '10/1m'),
     instanceId: text(

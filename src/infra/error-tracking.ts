@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { SERVICE_VERSION } from './version.js'
 
 /**
  * Where an unexpected error happened. Every field becomes a tag of the report (with the
@@ -49,11 +49,5 @@ export const noErrorTracker: ErrorTracker = {
 export async function createErrorTracker(options: ErrorTrackerOptions): Promise<ErrorTracker> {
   if (options.dsn === undefined) return noErrorTracker
   const { createSentryTracker } = await import('./sentry-error-tracker.js')
-  return createSentryTracker({ ...options, dsn: options.dsn, release: serviceVersion() })
-}
-
-/** The release reports name: this service's package.json version (beside `src/` and `dist/`). */
-function serviceVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
-  return typeof manifest.version === 'string' ? manifest.version : 'unknown'
+  return createSentryTracker({ ...options, dsn: options.dsn, release: SERVICE_VERSION })
 }

@@ -10,6 +10,8 @@ export interface JobRunnerOptions {
   instance: string
   log: JobLog
   now?: () => Date
+  /** Told of every finished run (metrics). */
+  onFinished?: (run: JobRun) => void
 }
 
 /** What became of one instance's turn at an occurrence. */
@@ -66,6 +68,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         duration_ms: finishedAt.getTime() - started.getTime(),
       }
       await runs.finished(finished)
+      options.onFinished?.(finished)
       const fields = {
         job: job.name,
         occurrence,

@@ -26,6 +26,8 @@ export function attachSocketIo(
     hub: FeedHub
     verifyToken(token: string | undefined): Promise<VerifiedToken>
     sessions: LiveSessions
+    /** Counts what is sent (metrics). */
+    observe?: { delivered(): void; resynced(): void }
     log: { warn(details: object, message: string): void }
   },
 ): () => void {
@@ -67,8 +69,12 @@ export function attachSocketIo(
         {
           deliver: (event) => {
             for (const name of socketEventsFor(event.type)) socket.emit(name, event)
+            deps.observe?.delivered()
           },
-          resync: (reason) => socket.emit('resync', { reason }),
+          resync: (reason) => {
+            socket.emit('resync', { reason })
+            deps.observe?.resynced()
+          },
         },
         after,
       )

@@ -12,7 +12,8 @@ import { assertTestDatabase } from './servers.js'
  */
 export function testConfig(env: Record<string, string> = {}): Config {
   if (env.MONGODB_URI !== undefined) assertTestDatabase(env.MONGODB_URI, 'to build an app')
-  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', ...TEST_ADMIN_ENV, ...env })
+  // METRICS_PORT 0: every app gets a metrics listener of its own on a free port.
+  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', METRICS_PORT: '0', ...TEST_ADMIN_ENV, ...env })
 }
 
 export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' }

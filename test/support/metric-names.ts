@@ -14,8 +14,8 @@ export interface MetricSpec {
  * dashboard). deploy-kit.test.ts checks that deploy/ uses nothing else; the integration test of
  * `/metrics` compares a real scrape with this list. Change them together.
  *
- * Prometheus keeps its own `job` and `instance` target labels, so the `job` label below is
- * stored as `exported_job` and sales_build_info's `instance` as `exported_instance`.
+ * Labels avoid `job` and `instance`, which Prometheus sets to the scrape target's (a clash
+ * would rename ours to `exported_*`): jobs are `job_name`, build_info's instance `instance_id`.
  */
 export const SALES_METRICS: readonly MetricSpec[] = [
   { name: 'sales_http_request_duration_seconds', type: 'histogram', labels: ['method', 'route', 'status_code'] },
@@ -49,11 +49,11 @@ export const SALES_METRICS: readonly MetricSpec[] = [
   { name: 'sales_orders_placed_total', type: 'counter', labels: ['currency'] },
   { name: 'sales_order_value_total', type: 'counter', labels: ['currency'] },
 
-  { name: 'sales_job_runs_total', type: 'counter', labels: ['job', 'outcome'] },
-  { name: 'sales_job_duration_seconds', type: 'histogram', labels: ['job'] },
-  { name: 'sales_job_last_success_timestamp_seconds', type: 'gauge', labels: ['job'] },
+  { name: 'sales_job_runs_total', type: 'counter', labels: ['job_name', 'outcome'] },
+  { name: 'sales_job_duration_seconds', type: 'histogram', labels: ['job_name'] },
+  { name: 'sales_job_last_success_timestamp_seconds', type: 'gauge', labels: ['job_name'] },
 
-  { name: 'sales_build_info', type: 'gauge', labels: ['version', 'node', 'instance'] },
+  { name: 'sales_build_info', type: 'gauge', labels: ['version', 'node', 'instance_id'] },
 ]
 
 /** Label values fixed by the contract (labels not listed here take open values: routes, types, …). */
@@ -62,7 +62,7 @@ export const SALES_LABEL_VALUES: Readonly<Record<string, Readonly<Record<string,
   sales_rate_limit_rejections_total: { limit: ['api', 'login_email_ip', 'login_ip', 'login_email'] },
   sales_errors_total: { kind: ['http', 'background', 'unhandled_rejection'] },
   sales_dependency_up: { dependency: ['mongodb', 'redis'] },
-  sales_job_runs_total: { outcome: ['ok', 'failed', 'lost_lock'] },
+  sales_job_runs_total: { outcome: ['ok', 'failed', 'lost_lock', 'abandoned'] },
 }
 
 /**

@@ -51,7 +51,14 @@ function launch(
   if (env.MONGODB_URI !== undefined) assertTestDatabase(env.MONGODB_URI, `to launch ${entry}`)
   const child = spawn(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: logLevel, ...env, ...(options.readDotenv ? {} : { DOTENV: 'off' }) },
+    // METRICS_PORT 0 unless a test says: processes running side by side never fight over 9100.
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: logLevel,
+      METRICS_PORT: '0',
+      ...env,
+      ...(options.readDotenv ? {} : { DOTENV: 'off' }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -64,15 +64,21 @@ export default fp(
     app.addHook('preParsing', async (request) => {
       const auth = request.routeOptions.config.auth
       if (auth === undefined || auth === 'public') return
-      if (request.authFailure) throw request.authFailure
+      if (request.authFailure) {
+        if (REVOKED.has(request.authFailure.code)) app.metrics.revokedTokenRefusals.inc()
+        throw request.authFailure
+      }
       if (!request.principal) throw new AuthenticationError('AUTH.TOKEN_REQUIRED', 'Send a token: Authorization: Bearer <token>')
       if (auth !== 'authenticated' && !request.ability.can(auth.can[0], auth.can[1])) {
         throw new ForbiddenError(`The ${request.principal.role} role may not ${auth.can[0]} ${auth.can[1]}`)
       }
     })
   },
-  { name: 'access', dependencies: ['tokens'] },
+  { name: 'access', dependencies: ['tokens', 'metrics'] },
 )
+
+/** Refusals of a token that was valid until its account changed. */
+const REVOKED = new Set(['AUTH.TOKEN_REVOKED', 'AUTH.USER_DISABLED'])
 
 /** The token of `Authorization: Bearer <token>`; a malformed header is an invalid token. */
 function bearerToken(header: string | undefined): string | undefined {

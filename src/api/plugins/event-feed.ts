@@ -24,5 +24,5 @@ export default fp(
       feed.stop()
     })
   },
-  { name: 'event-feed', dependencies: ['event-store', 'notifications'] },
+  { name: 'event-feed', dependencies: ['event-store', 'notifications', 'error-tracking'] },
 )

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type EventStore, createEventStore } from '../../events/event-store.js'
+import type { EventData } from '../../events/catalog.js'
+import { type AppendObserver, type EventStore, createEventStore } from '../../events/event-store.js'
+import type { Metrics } from '../../infra/metrics.js'
+import { minorUnitDigits } from '../../shared/currency.js'
 import { redisAppendTurns } from '../../events/redis-append-turns.js'
 
 declare module 'fastify' {
@@ -19,11 +22,36 @@ export default fp(
     const turns = app.storage.kind === 'mongodb' ? appendTurns(app) : undefined
     app.decorate(
       'eventStore',
-      createEventStore(app.storage.commitLog, { source: app.config.instanceId, ...(turns ? { turns } : {}) }),
+      createEventStore(app.storage.commitLog, {
+        source: app.config.instanceId,
+        ...(turns ? { turns } : {}),
+        observer: appendMetrics(app.metrics),
+      }),
     )
   },
-  { name: 'event-store', dependencies: ['storage', 'redis'] },
+  { name: 'event-store', dependencies: ['storage', 'redis', 'metrics'] },
 )
+
+/** Appends as metrics: events by type, durations, conflicts, batch sizes, and orders with their value. */
+function appendMetrics(metrics: Metrics): AppendObserver {
+  return {
+    appended(outcome, seconds, events) {
+      metrics.appendDuration.observe(seconds)
+      if (outcome === 'conflict') metrics.appendConflicts.inc()
+      if (outcome !== 'stored') return
+      for (const event of events) {
+        metrics.eventsAppended.inc({ type: event.type })
+        if (event.type !== 'order.created') continue
+        const { currency, total_amount } = event.data as EventData<'order.created'>
+        metrics.ordersPlaced.inc({ currency })
+        metrics.orderValue.inc({ currency }, total_amount / 10 ** minorUnitDigits(currency))
+      }
+    },
+    batch: (size) => {
+      metrics.commitBatchSize.observe(size)
+    },
+  }
+}
 
 function appendTurns(app: FastifyInstance) {
   const redis = app.redisFailFast

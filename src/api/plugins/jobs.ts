@@ -57,7 +57,20 @@ export default fp<JobsPluginOptions>(
       stream: app.realtime.stream,
     }
     const jobs = [...serviceJobs(config, deps), ...(options.extraJobs ?? [])]
-    const runner = createJobRunner({ locks, runs: storage.jobRuns, instance: config.instanceId, log })
+    const { metrics } = app
+    const runner = createJobRunner({
+      locks,
+      runs: storage.jobRuns,
+      instance: config.instanceId,
+      log,
+      onFinished(run) {
+        const job_name = run.job
+        metrics.jobRuns.inc({ job_name, outcome: run.outcome.replace('-', '_') })
+        metrics.jobDuration.observe({ job_name }, (run.duration_ms ?? 0) / 1000)
+        if (run.outcome === 'ok' && run.finished_at) metrics.jobLastSuccess.set({ job_name }, run.finished_at.getTime() / 1000)
+        if (run.outcome === 'failed') app.reportError(new Error(run.error ?? 'job run failed'), { source: 'job', job: run.job })
+      },
+    })
     const scheduled = scheduleJobs(jobs, runner, log)
 
     app.decorate('jobs', {
@@ -87,5 +100,8 @@ export default fp<JobsPluginOptions>(
       writer.close()
     })
   },
-  { name: 'jobs', dependencies: ['config', 'storage', 'redis', 'event-store', 'projections', 'realtime'] },
+  {
+    name: 'jobs',
+    dependencies: ['config', 'storage', 'redis', 'event-store', 'projections', 'realtime', 'metrics', 'error-tracking'],
+  },
 )

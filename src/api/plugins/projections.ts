@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { unavailableDependency } from '../../infra/dependency-errors.js'
 import { holderId } from '../../consumers/leases.js'
 import { CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
 import type { LeaseStore } from '../../consumers/leases.js'
@@ -41,6 +42,7 @@ export default fp(
       lingerMs: CONSUMER_LINGER_MS,
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
+        if (unavailableDependency(error) === undefined) app.metrics.errors.inc({ kind: 'background' })
         app.reportError(error, { source: 'projection', consumer: context })
       },
       onSwitch: (name, from, to) => {
@@ -75,5 +77,5 @@ export default fp(
       await manager.stop()
     })
   },
-  { name: 'projections', dependencies: ['event-store', 'storage', 'readiness', 'event-feed'] },
+  { name: 'projections', dependencies: ['event-store', 'storage', 'readiness', 'event-feed', 'metrics', 'error-tracking'] },
 )

@@ -34,10 +34,13 @@ export default fp(
       allowList: (request) => !request.url.startsWith('/api/'),
       skipOnError: true,
       enableDraftSpec: true,
-      errorResponseBuilder: (_request, context) => new RateLimitedError(Math.ceil(context.ttl / 1000)),
+      errorResponseBuilder: (_request, context) => {
+        app.metrics.rateLimitRejections.inc({ limit: 'api' })
+        return new RateLimitedError(Math.ceil(context.ttl / 1000))
+      },
     })
   },
-  { name: 'rate-limit', dependencies: ['config', 'redis', 'access'] },
+  { name: 'rate-limit', dependencies: ['config', 'redis', 'access', 'metrics'] },
 )
 
 function rateLimitKey(request: FastifyRequest): string {

@@ -46,6 +46,7 @@ export default fp(
       writer && reader
         ? new RedisFeedStream(writer, reader, redisStream, (position, problem) => {
             invalidEntries++
+            app.metrics.realtimeInvalidEntries.inc()
             app.log.error(
               { stream: redisStream, position, problem },
               'real-time feed: skipped an entry that is not a valid event',
@@ -103,5 +104,5 @@ export default fp(
       writer?.disconnect()
     })
   },
-  { name: 'realtime', dependencies: ['event-store', 'storage', 'redis', 'event-feed'] },
+  { name: 'realtime', dependencies: ['event-store', 'storage', 'redis', 'event-feed', 'metrics', 'error-tracking'] },
 )

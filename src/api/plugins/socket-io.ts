@@ -4,6 +4,13 @@ import fp from 'fastify-plugin'
 import { Server } from 'socket.io'
 import { attachSocketIo } from '../../realtime/socket-io.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Socket.IO clients connected to this instance. */
+    socketIoClients(): number
+  }
+}
+
 /** Socket.IO at `/socket.io` on the API's HTTP server, fed by this instance's hub; the Redis adapter joins instances. */
 export default fp(
   async (app) => {
@@ -34,13 +41,22 @@ export default fp(
       hub: app.realtime.hub,
       verifyToken: (token) => app.verifyToken(token),
       sessions: app.liveSessions,
+      observe: {
+        delivered: () => {
+          app.metrics.realtimeDelivered.inc({ transport: 'socket.io' })
+        },
+        resynced: () => {
+          app.metrics.realtimeResyncs.inc()
+        },
+      },
       log: app.log,
     })
+    app.decorate('socketIoClients', () => io.of('/').sockets.size)
     // Open sockets would keep the HTTP server from closing: end them before it closes.
     app.addHook('preClose', (done) => {
       closeSockets()
       done()
     })
   },
-  { name: 'socket-io', dependencies: ['realtime', 'redis', 'tokens', 'sessions'] },
+  { name: 'socket-io', dependencies: ['realtime', 'redis', 'tokens', 'sessions', 'metrics'] },
 )

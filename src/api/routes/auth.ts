@@ -46,6 +46,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const check = await throttle.check(normalizeEmail(request.body.email), request.ip)
         if (!check.limited) return
         const { limit, retryAfterSeconds } = check
+        app.metrics.rateLimitRejections.inc({ limit: `login_${limit.scope}` })
         void reply.headers({
           'retry-after': retryAfterSeconds,
           'ratelimit-policy': `${limit.max};w=${Math.round(limit.windowMs / 1000)}`,
@@ -64,6 +65,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = await app.users.authenticate(email, request.body.password)
       if (!user) {
         await throttle.failed(email, request.ip)
+        app.metrics.loginFailures.inc()
         throw new AuthenticationError('AUTH.INVALID_CREDENTIALS', 'Wrong e-mail or password')
       }
       await throttle.succeeded(email, request.ip)

@@ -83,9 +83,13 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
       hub
         .join(
           {
-            deliver: send,
+            deliver: (event) => {
+              send(event)
+              app.metrics.realtimeDelivered.inc({ transport: 'websocket' })
+            },
             resync: (reason) => {
               send({ type: 'resync', reason })
+              app.metrics.realtimeResyncs.inc()
             },
           },
           after,
