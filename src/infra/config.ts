@@ -147,15 +147,19 @@ function mongodbDatabase(uri: string | undefined): string {
   return name
 }
 
+/** The value as a URL, or undefined when it is not one. */
+function urlOf(value: string): URL | undefined {
+  try {
+    return new URL(value)
+  } catch {
+    return undefined
+  }
+}
+
 function redisUri(env: Env): string | undefined {
   const value = raw(env, 'REDIS_URI')
   if (value === undefined) return undefined
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
+  const url = urlOf(value)
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
     throw new ConfigError('REDIS_URI', 'must be a Redis URL like redis://127.0.0.1:6379/0')
   }
@@ -166,12 +170,7 @@ function redisUri(env: Env): string | undefined {
 function sentryDsn(env: Env): string | undefined {
   const value = raw(env, 'SENTRY_DSN')
   if (value === undefined) return undefined
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
+  const url = urlOf(value)
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.username === '' || !/\/\d+$/.test(url.pathname)) {
     // (the value is not echoed: a DSN may carry a key)
     throw new ConfigError('SENTRY_DSN', 'must be a Sentry DSN like https://<public key>@<host>/<project id>')

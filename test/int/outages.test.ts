@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LoadReport, orderLoad, pollReadiness } from '../support/order-load.js'
+import { deferred } from '../support/projections/harness.js'
 import { type PrivateFerretDb, privateFerretDb } from '../support/private-ferretdb.js'
 import { startProcess } from '../support/process.js'
 import { privateRedis } from '../support/realtime.js'
@@ -42,14 +43,6 @@ async function startService(env: Record<string, string>) {
   })
   expect(created.status).toBe(201)
   return { service, url, token, sku }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined
-  const promise = new Promise<void>((settle) => {
-    resolve = settle
-  })
-  return { promise, resolve }
 }
 
 /** Counts and latencies of a load, printed so the figures can be quoted. */

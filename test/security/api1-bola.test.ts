@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp } from '../support/app.js'
-import { createSku, orderIn } from '../support/fixtures.js'
-import { type Call, type Caller, USERS, callers, expectProblem, orderBody, send } from './support.js'
+import { orderIn } from '../support/fixtures.js'
+import { appWithCallers, type Call, type Caller, USERS, expectProblem, orderBody, send } from './support.js'
 
 /**
  * API1:2023 Broken Object Level Authorization. A sales rep's orders are its own: another
@@ -17,9 +16,7 @@ describe('API1 broken object level authorization', () => {
   let as: Record<Caller, Record<string, string>>
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1' })
+    ;({ app, as } = await appWithCallers())
     const orders = [
       await orderIn(app, 'created', { skus: ['WIDGET-1'], salesRep: USERS.repB.email }),
       await orderIn(app, 'confirmed', { skus: ['WIDGET-1'], salesRep: USERS.repB.email }),

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TEST_ADMIN, buildTestApp } from '../support/app.js'
-import { createSku, orderIn } from '../support/fixtures.js'
-import { type Call, type Caller, PASSWORD, USERS, callers, expectProblem, orderBody, send } from './support.js'
+import { TEST_ADMIN } from '../support/app.js'
+import { orderIn } from '../support/fixtures.js'
+import { appWithCallers, type Call, type Caller, PASSWORD, USERS, expectProblem, orderBody, send } from './support.js'
 
 /**
  * API3:2023 Broken Object Property Level Authorization. Clients write only the properties
@@ -21,9 +21,7 @@ describe('API3 broken object property level authorization', () => {
   let as: Record<Caller, Record<string, string>>
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1', unit_price: 100_000, tax_rate_bp: 1800 })
+    ;({ app, as } = await appWithCallers({ unit_price: 100_000, tax_rate_bp: 1800 }))
     const orders = [
       await orderIn(app, 'created', { skus: ['WIDGET-1'], salesRep: USERS.repA.email }),
       await orderIn(app, 'confirmed', { skus: ['WIDGET-1'], salesRep: USERS.repA.email }),

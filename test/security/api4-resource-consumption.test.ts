@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
-import { createSku } from '../support/fixtures.js'
-import { type Call, type Caller, callers, expectProblem, orderBody, send } from './support.js'
+import { appWithCallers, callers, type Call, type Caller, expectProblem, orderBody, send } from './support.js'
 
 /**
  * API4:2023 Unrestricted Resource Consumption. Bodies are capped (256 KiB) and so is their
@@ -24,9 +23,7 @@ describe('API4 unrestricted resource consumption', () => {
   let as: Record<Caller, Record<string, string>>
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1' })
+    ;({ app, as } = await appWithCallers())
   })
   afterAll(async () => {
     await app.close()

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp } from '../support/app.js'
-import { createSku, orderIn } from '../support/fixtures.js'
-import { type Call, type Caller, USERS, callers, expectProblem, orderBody, send } from './support.js'
+import { orderIn } from '../support/fixtures.js'
+import { appWithCallers, type Call, type Caller, USERS, expectProblem, orderBody, send } from './support.js'
 
 /**
  * API5:2023 Broken Function Level Authorization. The role table (src/auth/abilities.ts,
@@ -66,9 +65,7 @@ describe('API5 broken function level authorization', () => {
   let as: Record<Caller, Record<string, string>>
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1' })
+    ;({ app, as } = await appWithCallers())
     const orders = [
       await orderIn(app, 'created', { skus: ['WIDGET-1'], salesRep: USERS.repA.email }),
       await orderIn(app, 'confirmed', { skus: ['WIDGET-1'], salesRep: USERS.repA.email }),

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TEST_ADMIN, buildTestApp } from '../support/app.js'
+import { TEST_ADMIN } from '../support/app.js'
 import { createSku, orderIn } from '../support/fixtures.js'
-import { type Call, type Caller, PASSWORD, USERS, callers, expectProblem, orderBody, send } from './support.js'
+import { appWithCallers, type Call, type Caller, PASSWORD, USERS, expectProblem, orderBody, send } from './support.js'
 
 /**
  * API6:2023 Unrestricted Access to Sensitive Business Flows. The order lifecycle only moves
@@ -19,9 +19,7 @@ describe('API6 unrestricted access to sensitive business flows', () => {
   let as: Record<Caller, Record<string, string>>
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1', currency: 'INR' })
+    ;({ app, as } = await appWithCallers({ currency: 'INR' }))
     await createSku(app, { sku: 'RETIRED-1' })
     await app.skuCommands.change(
       { type: 'DeactivateSku', data: { sku: 'RETIRED-1', reason: 'discontinued' } },

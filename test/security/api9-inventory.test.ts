@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp } from '../support/app.js'
-import { createSku, orderIn } from '../support/fixtures.js'
-import { type Call, type Caller, type Method, USERS, callers, expectProblem, send } from './support.js'
+import { orderIn } from '../support/fixtures.js'
+import { appWithCallers, type Call, type Caller, type Method, USERS, expectProblem, send } from './support.js'
 
 /**
  * API9:2023 Improper Inventory Management. The OpenAPI document at /docs/json is the
@@ -79,9 +78,7 @@ describe('API9 improper inventory management', () => {
   let doc: OpenApi
 
   beforeAll(async () => {
-    ;({ app } = await buildTestApp())
-    as = await callers(app)
-    await createSku(app, { sku: 'WIDGET-1' })
+    ;({ app, as } = await appWithCallers())
     expect((await orderIn(app, 'created', { skus: ['WIDGET-1'], salesRep: USERS.repA.email })).order_id).toBe('ORD-00001')
     const response = await send(app, { method: 'GET', url: '/docs/json' })
     expect(response.statusCode).toBe(200)

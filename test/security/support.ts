@@ -1,7 +1,8 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
 import type { Role } from '../../src/auth/abilities.js'
-import { TEST_ADMIN } from '../support/app.js'
+import { TEST_ADMIN, buildTestApp } from '../support/app.js'
+import { createSku } from '../support/fixtures.js'
 import { TEST_PASSWORD, bearer, tokenFor } from '../support/auth.js'
 
 /**
@@ -51,6 +52,19 @@ export async function callers(app: FastifyInstance): Promise<Record<Caller, Reco
     headers[caller] = bearer(await tokenFor(app, user.role, user.email))
   }
   return headers
+}
+
+/**
+ * A fresh embedded app (order numbers start at ORD-00001) with every caller of `USERS`
+ * and the SKU WIDGET-1 (its details overridable), as most of the suite starts.
+ */
+export async function appWithCallers(
+  sku: Parameters<typeof createSku>[1] = {},
+): Promise<{ app: FastifyInstance; as: Record<Caller, Record<string, string>> }> {
+  const { app } = await buildTestApp()
+  const as = await callers(app)
+  await createSku(app, { sku: 'WIDGET-1', ...sku })
+  return { app, as }
 }
 
 /** Sends one case's request, as `caller` (its Authorization header first, the case's own headers over it). */
