@@ -42,7 +42,7 @@ const LAYERS = [
   {
     name: 'events: the store and its ports',
     files: ['src/events/**'],
-    ignores: ['src/events/mongo-*.ts', 'src/events/redis-*.ts'],
+    ignores: ['src/events/mongo-*.ts', 'src/events/redis-*.ts', 'src/events/file-*.ts'],
     forbidden: [...ABOVE_EVENTS.map(folder), FASTIFY, IO, FILES],
   },
   {
@@ -60,6 +60,11 @@ const LAYERS = [
     files: ['src/**/mongo-*.ts', 'src/events/redis-*.ts'],
     ignores: ['src/api/**'],
     forbidden: [...['api', 'commands', 'queries', 'realtime', 'jobs', 'storage', 'cli'].map(folder), FASTIFY],
+  },
+  {
+    name: 'the file adapter of the event log: node:fs and the port it serves',
+    files: ['src/events/file-*.ts'],
+    forbidden: [...ABOVE_EVENTS.map(folder), FASTIFY, IO],
   },
   {
     name: 'infra and shared: the bottom, depending on nothing of ours above them',

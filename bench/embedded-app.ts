@@ -10,6 +10,7 @@ import { loadConfig } from '../src/infra/config.js'
 export function benchApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
   const config = loadConfig({
     PORT: '0',
+    DATA_DIR: ':memory:',
     LOG_LEVEL: 'info',
     API_RATE_LIMIT: '100000000/1h',
     ADMIN_EMAIL: 'admin@bench.local',

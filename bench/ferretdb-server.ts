@@ -9,6 +9,7 @@ import { loadConfig } from '../src/infra/config.js'
 const config = loadConfig({
   ...process.env,
   PORT: '0',
+  DATA_DIR: ':memory:',
   LOG_LEVEL: 'warn',
   API_RATE_LIMIT: '100000000/1h',
   ADMIN_EMAIL: 'admin@bench.local',

@@ -7,6 +7,7 @@ export async function benchLogin(): Promise<void> {
   const admin = { email: 'admin@bench.local', password: 'bench-admin-password' }
   const config = loadConfig({
     LOG_LEVEL: 'silent',
+    DATA_DIR: ':memory:',
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     LOGIN_RATE_LIMIT: '100000/1m',

@@ -12,6 +12,7 @@ const { MONGODB_URI: _mongo, REDIS_URI: _redis, ...environment } = process.env
 const config = loadConfig({
   ...environment,
   PORT: '0',
+  DATA_DIR: environment.DATA_DIR ?? ':memory:',
   LOG_LEVEL: 'info',
   API_RATE_LIMIT: '100000000/1h',
   ADMIN_EMAIL: 'admin@bench.local',

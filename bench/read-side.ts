@@ -58,6 +58,7 @@ export async function benchReadSide(): Promise<void> {
 async function rebuildRate(what: string, mongodbUri: string | undefined, orders: number): Promise<Row> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
+    DATA_DIR: ':memory:',
     ADMIN_EMAIL: 'admin@bench.local',
     ADMIN_PASSWORD: 'bench-admin-password',
     ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),

@@ -10,6 +10,7 @@ import { createLogger } from '../infra/logger.js'
 import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
 import configPlugin from './plugins/config.js'
+import demoDataPlugin from './plugins/demo-data.js'
 import docsPlugin from './plugins/docs.js'
 import errorTrackingPlugin from './plugins/error-tracking.js'
 import eventFeedPlugin from './plugins/event-feed.js'
@@ -21,6 +22,7 @@ import notificationsPlugin from './plugins/notifications.js'
 import projectionsPlugin from './plugins/projections.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import readinessPlugin from './plugins/readiness.js'
+import readModelsAtStartPlugin from './plugins/read-models-at-start.js'
 import requestDeadlinePlugin from './plugins/request-deadline.js'
 import realtimePlugin from './plugins/realtime.js'
 import redisPlugin from './plugins/redis.js'
@@ -30,6 +32,7 @@ import socketIoPlugin from './plugins/socket-io.js'
 import storagePlugin from './plugins/storage.js'
 import tokensPlugin from './plugins/tokens.js'
 import usersPlugin from './plugins/users.js'
+import welcomePlugin from './plugins/welcome.js'
 import websocketPlugin from './plugins/websocket.js'
 import { problem, problemFromError, sendProblem } from './problem.js'
 import { validatorCompiler } from './validator.js'
@@ -38,6 +41,7 @@ import adminProjectionRoutes from './routes/admin-projections.js'
 import authRoutes from './routes/auth.js'
 import eventsWebSocketRoute from './routes/events-ws.js'
 import healthRoutes from './routes/health.js'
+import homeRoutes from './routes/home.js'
 import orderRoutes from './routes/orders.js'
 import reportRoutes from './routes/reports.js'
 import skuRoutes from './routes/skus.js'
@@ -166,7 +170,9 @@ export async function buildApp({
     rateLimitPlugin,
     docsPlugin,
     commandsPlugin,
+    demoDataPlugin,
     projectionsPlugin,
+    readModelsAtStartPlugin,
     realtimePlugin,
     socketIoPlugin,
     websocketPlugin,
@@ -174,6 +180,8 @@ export async function buildApp({
     await app.register(plugin)
   }
   await app.register(jobsPlugin, extraJobs ? { extraJobs } : {})
+  await app.register(welcomePlugin)
+  await app.register(homeRoutes)
   await app.register(healthRoutes)
   await app.register(authRoutes)
   await app.register(userRoutes)

@@ -42,6 +42,10 @@ export interface Config {
   jobs: { reconcileCron: string; trimCron: string }
   /** Where unexpected errors are reported (a Sentry-compatible DSN); unset: error tracking off. */
   sentryDsn: string | undefined
+  /** Where the embedded mode keeps its data (events, users, signing key), or `:memory:`: nothing kept. */
+  dataDir: string
+  /** Load the demo data set at start (into an empty store). */
+  demo: boolean
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -191,6 +195,22 @@ function admin(env: Env): Config['admin'] {
   return { email: normalizeEmail(email), password }
 }
 
+/** `DATA_DIR`: a directory path, or `:memory:` to keep nothing. */
+export const IN_MEMORY = ':memory:'
+
+function dataDir(env: Env): string {
+  const value = raw(env, 'DATA_DIR') ?? './data'
+  if (value !== IN_MEMORY && value.startsWith(':')) {
+    throw new ConfigError('DATA_DIR', `must be a directory path or ${IN_MEMORY} (got "${value}")`)
+  }
+  return value
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = oneOf(env, name, ['0', '1', 'false', 'true'], 'false')
+  return value === '1' || value === 'true'
+}
+
 function trustProxy(env: Env): boolean | string {
   const value = raw(env, 'TRUST_PROXY')
   if (value === undefined || value === 'false') return false
@@ -255,6 +275,8 @@ export function loadConfig(env: Env = process.env): Config {
     // Reconcile once the hour is closed and its late commits have landed; trim away from it.
     jobs: { reconcileCron: cron(env, 'JOBS_RECONCILE_CRON', '5 * * * *'), trimCron: cron(env, 'JOBS_TRIM_CRON', '35 * * * *') },
     sentryDsn: sentryDsn(env),
+    dataDir: dataDir(env),
+    demo: flag(env, 'DEMO'),
   }
   if (nodeEnv === 'production') {
     for (const [name, value] of [
@@ -263,7 +285,10 @@ export function loadConfig(env: Env = process.env): Config {
       ['JWT_SECRET', config.jwt.secret],
     ] as const) {
       if (value === undefined)
-        throw new ConfigError(name, 'is required when NODE_ENV=production (the embedded mode keeps nothing)')
+        throw new ConfigError(
+          name,
+          'is required when NODE_ENV=production (the embedded mode is for a single process, not for production)',
+        )
     }
   }
   return config

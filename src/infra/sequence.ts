@@ -53,9 +53,9 @@ export function coalescingSequences(reserve: Reserve, atLeast: Sequences['atLeas
   }
 }
 
-/** Counters in memory (embedded mode and tests). */
-export function memorySequences(): Sequences {
-  const values = new Map<string, number>()
+/** Counters in memory (embedded mode and tests), starting from `initial` (name → last value handed out). */
+export function memorySequences(initial: Iterable<[string, number]> = []): Sequences {
+  const values = new Map<string, number>(initial)
   return coalescingSequences(
     (name, count) => {
       const value = (values.get(name) ?? 0) + count

@@ -1,31 +1,29 @@
 import { type CommandStartedEvent, MongoClient } from 'mongodb'
-import { MemoryGenerationStore } from '../consumers/memory-generation-store.js'
-import { MemoryLeaseStore } from '../consumers/memory-lease-store.js'
 import { MongoGenerationStore } from '../consumers/mongo-generation-store.js'
 import { MongoLeaseStore } from '../consumers/mongo-lease-store.js'
 import type { GenerationStore } from '../consumers/generations.js'
 import type { LeaseStore } from '../consumers/leases.js'
 import type { CommitLog } from '../events/commit-log.js'
-import { MemoryCommitLog } from '../events/memory-commit-log.js'
 import { MongoCommitLog } from '../events/mongo-commit-log.js'
-import type { Config } from '../infra/config.js'
+import { type Config, IN_MEMORY } from '../infra/config.js'
 import { mongoSequences } from '../infra/mongo-sequences.js'
-import { type Sequences, memorySequences } from '../infra/sequence.js'
+import type { Sequences } from '../infra/sequence.js'
 import type { JobRunStore } from '../jobs/job-runs.js'
-import { MemoryJobRunStore } from '../jobs/memory-job-run-store.js'
 import { MongoJobRunStore } from '../jobs/mongo-job-run-store.js'
-import { MemoryReadModelStore } from '../projections/memory-read-model.js'
 import { MongoReadModelStore } from '../projections/mongo-read-model.js'
 import type { ReadModelStore } from '../projections/read-model.js'
-import { MemoryUserStore } from '../users/memory-user-store.js'
 import { MongoUserStore } from '../users/mongo-user-store.js'
 import type { UserStore } from '../users/user.js'
+import { type EmbeddedOpening, inMemoryStorage, openDataDir } from './embedded-storage.js'
 
 const PING_TIMEOUT_MS = 900
 
 /** Every store the service keeps state in, on one backend. */
 export interface Storage {
-  kind: 'mongodb' | 'memory'
+  /** MongoDB, or the embedded mode (one process, no servers). */
+  kind: 'mongodb' | 'embedded'
+  /** Embedded: the directory its data is kept in (absolute), or undefined when nothing is kept (`:memory:`). */
+  dataDir: string | undefined
   commitLog: CommitLog
   readModels: ReadModelStore
   leases: LeaseStore
@@ -40,7 +38,7 @@ export interface Storage {
 }
 
 /**
- * The one place that chooses MongoDB or memory (the embedded mode) for every store — used by
+ * The one place that chooses MongoDB or the embedded mode (`DATA_DIR`, or memory) for every store — used by
  * the service and the CLI alike. On MongoDB it connects, fails with a clear message when the
  * server cannot be reached, and creates the indexes (idempotently). Pool sizes and timeouts
  * come from the URI (`maxPoolSize`, `waitQueueTimeoutMS`, ...).
@@ -50,25 +48,17 @@ export interface StorageOptions {
   appName?: string
   /** Sees every command sent to MongoDB (tests check the query shapes; metrics count them). */
   onCommand?: (event: CommandStartedEvent) => void
+  /** Told what opening an embedded data directory found (commits, torn tail). */
+  onDataDirOpened?: (opening: EmbeddedOpening) => void
 }
 
 export async function openStorage(
-  config: Pick<Config, 'mongodbUri' | 'mongodbDatabase' | 'instanceId'>,
+  config: Pick<Config, 'mongodbUri' | 'mongodbDatabase' | 'instanceId'> & Partial<Pick<Config, 'dataDir'>>,
   options: StorageOptions = {},
 ): Promise<Storage> {
   if (config.mongodbUri === undefined) {
-    return {
-      kind: 'memory',
-      commitLog: new MemoryCommitLog(),
-      readModels: new MemoryReadModelStore(),
-      leases: new MemoryLeaseStore(),
-      generations: new MemoryGenerationStore(),
-      users: new MemoryUserStore(),
-      sequences: memorySequences(),
-      jobRuns: new MemoryJobRunStore(),
-      ping: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-    }
+    const dataDir = config.dataDir ?? IN_MEMORY
+    return dataDir === IN_MEMORY ? inMemoryStorage() : openDataDir(dataDir, options.onDataDirOpened)
   }
   const { onCommand } = options
   const client = new MongoClient(config.mongodbUri, {
@@ -98,6 +88,7 @@ export async function openStorage(
   }
   return {
     kind: 'mongodb',
+    dataDir: undefined,
     commitLog,
     readModels: new MongoReadModelStore(db, !ferretDb),
     leases,

@@ -4,6 +4,15 @@ import { type User, type StoredUserChanges, UserExistsError, type UserPageCursor
 export class MemoryUserStore implements UserStore {
   private readonly users = new Map<string, User>()
 
+  constructor(users: readonly User[] = []) {
+    for (const user of users) this.users.set(user.email, structuredClone(user))
+  }
+
+  /** Every user (copies), for a store that keeps them elsewhere too. */
+  all(): User[] {
+    return structuredClone([...this.users.values()])
+  }
+
   ensureIndexes(): Promise<void> {
     return Promise.resolve()
   }

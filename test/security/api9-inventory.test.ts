@@ -14,6 +14,7 @@ type Security = 'public' | 'bearer'
 
 /** The inventory: every operation, and what it needs. */
 const INVENTORY: [Method, string, Security][] = [
+  ['GET', '/', 'public'],
   ['GET', '/health', 'public'],
   ['GET', '/health/ready', 'public'],
   ['GET', '/.well-known/jwks.json', 'public'],
@@ -131,6 +132,7 @@ describe('API9 improper inventory management', () => {
     )
 
     it.each<[string, number, string | null, Call]>([
+      ['GET /', 200, null, { method: 'GET', url: '/' }],
       ['GET /health', 200, null, { method: 'GET', url: '/health' }],
       ['GET /health/ready', 200, null, { method: 'GET', url: '/health/ready' }],
       ['GET /.well-known/jwks.json', 200, null, { method: 'GET', url: '/.well-known/jwks.json' }],

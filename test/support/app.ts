@@ -12,8 +12,16 @@ import { assertTestDatabase } from './servers.js'
  */
 export function testConfig(env: Record<string, string> = {}): Config {
   if (env.MONGODB_URI !== undefined) assertTestDatabase(env.MONGODB_URI, 'to build an app')
-  // METRICS_PORT 0: every app gets a metrics listener of its own on a free port.
-  return loadConfig({ LOG_LEVEL: 'silent', INSTANCE_ID: 'test-instance', METRICS_PORT: '0', ...TEST_ADMIN_ENV, ...env })
+  // METRICS_PORT 0: every app gets a metrics listener of its own on a free port; DATA_DIR :memory:
+  // keeps nothing (a test that wants a data directory passes one of its own).
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    INSTANCE_ID: 'test-instance',
+    METRICS_PORT: '0',
+    DATA_DIR: ':memory:',
+    ...TEST_ADMIN_ENV,
+    ...env,
+  })
 }
 
 export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' }

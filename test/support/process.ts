@@ -52,10 +52,12 @@ function launch(
   const child = spawn(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...args], {
     cwd: options.cwd ?? ROOT,
     // METRICS_PORT 0 unless a test says: processes running side by side never fight over 9100.
+    // DATA_DIR :memory: unless a test gives a directory of its own: none writes ./data or fights over its lock.
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: logLevel,
       METRICS_PORT: '0',
+      DATA_DIR: ':memory:',
       ...env,
       ...(options.readDotenv ? {} : { DOTENV: 'off' }),
     },

@@ -33,6 +33,8 @@ describe('configuration', () => {
       trustProxy: false,
       jobs: { reconcileCron: '5 * * * *', trimCron: '35 * * * *' },
       sentryDsn: undefined,
+      dataDir: './data',
+      demo: false,
     })
     expect(config.instanceId.length).toBeGreaterThan(0)
   })
@@ -52,6 +54,8 @@ describe('configuration', () => {
       JOBS_RECONCILE_CRON: '*/2 * * * * *',
       JOBS_TRIM_CRON: '@daily',
       SENTRY_DSN: 'https://0123abcd@glitchtip.example.com/42',
+      DATA_DIR: '/var/lib/sales-orders',
+      DEMO: '1',
     })
     expect(config).toMatchObject({
       port: 8080,
@@ -64,7 +68,10 @@ describe('configuration', () => {
       trustProxy: '10.0.0.0/8',
       jobs: { reconcileCron: '*/2 * * * * *', trimCron: '@daily' },
       sentryDsn: 'https://0123abcd@glitchtip.example.com/42',
+      dataDir: '/var/lib/sales-orders',
+      demo: true,
     })
+    expect(loadConfig({ DATA_DIR: ':memory:', DEMO: 'false' })).toMatchObject({ dataDir: ':memory:', demo: false })
   })
 
   it.each([
@@ -94,6 +101,8 @@ describe('configuration', () => {
     [{ SENTRY_DSN: 'https://sentry.example.com/1' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
     [{ SENTRY_DSN: 'ftp://key@sentry.example.com/1' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
     [{ SENTRY_DSN: 'https://key@sentry.example.com/' }, 'SENTRY_DSN', 'must be a Sentry DSN'],
+    [{ DATA_DIR: ':memory' }, 'DATA_DIR', 'must be a directory path or :memory:'],
+    [{ DEMO: 'yes' }, 'DEMO', 'must be one of 0, 1, false, true'],
   ])('%o is refused with a message naming %s', (env, variable, text) => {
     const error = failure(env)
     expect(error.variable).toBe(variable)

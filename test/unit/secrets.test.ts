@@ -57,12 +57,13 @@ describe('secrets never leak', () => {
     }
   })
 
-  it('embedded mode without ADMIN_* prints the generated admin once, outside the logs', async () => {
+  it('embedded mode without ADMIN_* prints the generated admin once, in the start banner, outside the logs', async () => {
     const { app, logs } = await buildTestApp({ captureLogs: true, env: { ADMIN_EMAIL: '', ADMIN_PASSWORD: '' } })
     try {
+      await app.listen({ port: 0, host: '127.0.0.1' })
       const announcements = logs.lines.filter((l) => 'announce' in l)
       expect(announcements).toHaveLength(1)
-      const match = /bootstrap admin (\S+) \/ (\S+) /.exec(String(announcements[0]?.announce))
+      const match = /^ {2}e-mail +(\S+)\n {2}password +(\S+)$/m.exec(String(announcements[0]?.announce))
       expect(match).not.toBeNull()
       const login = await app.inject({
         method: 'POST',

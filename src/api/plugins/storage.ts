@@ -3,7 +3,7 @@ import { type Storage, type StorageOptions, openStorage } from '../../storage/op
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every store of the service: on MongoDB when MONGODB_URI is set, else in memory (embedded). */
+    /** Every store of the service: on MongoDB when MONGODB_URI is set, else embedded (in DATA_DIR, or in memory). */
     storage: Storage
   }
 }
@@ -11,12 +11,25 @@ declare module 'fastify' {
 /** Opens the storage backend, reports it in readiness, and closes it last. */
 export default fp<StorageOptions>(
   async (app, options) => {
-    const storage = await openStorage(app.config, options)
+    const storage = await openStorage(app.config, {
+      ...options,
+      onDataDirOpened: (opening) => {
+        options.onDataDirOpened?.(opening)
+        const { tornTail, ...found } = opening
+        if (tornTail) {
+          app.log.warn(
+            { offset: tornTail.offset, bytes: tornTail.bytes },
+            `event log: cut off ${tornTail.bytes} bytes at byte offset ${tornTail.offset}, the incomplete last write of a crash (never acknowledged)`,
+          )
+        }
+        app.log.info({ data_dir: app.config.dataDir, ...found }, 'embedded mode: event log read')
+      },
+    })
     app.decorate('storage', storage)
-    if (storage.kind === 'memory') {
-      app.log.warn('embedded mode: events are kept in memory and lost when the process stops (set MONGODB_URI to keep them)')
-    } else {
+    if (storage.kind === 'mongodb') {
       app.readiness.add('mongodb', () => storage.ping(), { critical: true })
+    } else if (storage.dataDir === undefined) {
+      app.log.warn('embedded mode with DATA_DIR=:memory:: nothing is kept when the process stops')
     }
     app.addHook('onClose', async () => {
       await storage.close()

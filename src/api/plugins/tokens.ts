@@ -2,7 +2,10 @@ import fp from 'fastify-plugin'
 import type { Principal, VerifiedToken } from '../../auth/abilities.js'
 import { type AccountCheck, createAccountCheck } from '../../auth/account-check.js'
 import { AuthenticationError } from '../../auth/errors.js'
+import { join } from 'node:path'
+import { signingKeyFile } from '../../auth/key-file.js'
 import { type KeyRing, loadKeyRing } from '../../auth/keys.js'
+import { DATA_FILES } from '../../storage/embedded-storage.js'
 import { type IssuedToken, createTokens } from '../../auth/tokens.js'
 
 declare module 'fastify' {
@@ -20,7 +23,14 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { jwt: settings } = app.config
-    const keyRing = loadKeyRing(settings.secret, settings.publicKey)
+    const { dataDir } = app.storage
+    // Embedded with a data directory and no JWT_SECRET: the key generated on the first start, kept there.
+    const kept =
+      settings.secret === undefined && dataDir !== undefined
+        ? await signingKeyFile(join(dataDir, DATA_FILES.signingKey))
+        : undefined
+    if (kept?.created) app.log.info({ data_dir: dataDir }, 'no JWT_SECRET: generated a signing key and kept it in DATA_DIR')
+    const keyRing = loadKeyRing(settings.secret ?? kept?.pem, settings.publicKey)
     if (keyRing.ephemeral) {
       app.log.warn('no JWT_SECRET: signing tokens with a key generated at start; tokens die with this process')
     }
@@ -41,5 +51,5 @@ export default fp(
       return { sub, role, gen, expiresAt: exp * 1000 }
     })
   },
-  { name: 'tokens', dependencies: ['config', 'users'] },
+  { name: 'tokens', dependencies: ['config', 'storage', 'users'] },
 )

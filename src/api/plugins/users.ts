@@ -6,9 +6,18 @@ type UserService = Users & {
   onChange(listener: (email: string) => void): void
 }
 
+/** The admin the embedded mode made up (no ADMIN_EMAIL/ADMIN_PASSWORD), for the start banner. */
+export interface GeneratedAdmin {
+  email: string
+  /** Only on the start that created it: the banner shows it once, and it is never logged. */
+  password?: string
+  createdAt: Date
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     users: UserService
+    generatedAdmin: GeneratedAdmin | undefined
   }
 }
 
@@ -30,19 +39,20 @@ export default fp(
     })
 
     const { admin } = app.config
+    let generated: GeneratedAdmin | undefined
     if (admin) {
       const result = await users.bootstrapAdmin(admin)
       if (result.created) app.log.info({ email: result.email }, 'bootstrap admin created')
-    } else if (app.storage.kind === 'memory') {
-      const result = await users.bootstrapAdmin()
-      if (result.password) {
-        app.announce(
-          `embedded mode: bootstrap admin ${result.email} / ${result.password} (shown once; set ADMIN_EMAIL and ADMIN_PASSWORD to choose)`,
-        )
-      }
+    } else if (app.storage.kind === 'embedded') {
+      const { email, password } = await users.bootstrapAdmin()
+      const createdAt = (await users.find(email))?.created_at ?? new Date()
+      generated = { email, ...(password === undefined ? {} : { password }), createdAt }
+      if (password !== undefined)
+        app.log.info({ email }, 'bootstrap admin created (its password is shown in the start banner only)')
     } else if ((await users.count()) === 0) {
       app.log.warn('no users exist: set ADMIN_EMAIL and ADMIN_PASSWORD to create the first admin')
     }
+    app.decorate('generatedAdmin', generated)
   },
   { name: 'users', dependencies: ['config', 'storage'] },
 )
