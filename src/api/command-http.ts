@@ -43,9 +43,7 @@ export function versionHeaders(reply: FastifyReply, version: number, replayed = 
 }
 
 /** A body's `currency` must be an ISO 4217 code this runtime knows; 400 otherwise. */
-export function assertCurrency(currency: string): void {
+export function assertCurrency(currency: string, path = 'body/currency'): void {
   if (isCurrency(currency)) return
-  throw new ValidationError('REQUEST.VALIDATION', 'Unknown currency', [
-    { path: 'body/currency', message: 'is not an ISO 4217 currency code' },
-  ])
+  throw new ValidationError('REQUEST.VALIDATION', 'Unknown currency', [{ path, message: 'is not an ISO 4217 currency code' }])
 }

@@ -13,18 +13,24 @@ export const MinPosition = Type.Optional(
 const WAIT_MS = 2000
 
 /**
- * Waits (bounded) for the read model to reach `minPosition`, then says where it is in
- * `X-Read-Model-Position`: a client whose position is higher knows the answer is behind.
+ * Waits (bounded) for the read models to reach `minPosition`, then says where they are in
+ * `X-Read-Model-Position` (the least advanced, for an answer drawn from several): a client
+ * whose position is higher knows the answer is behind.
  */
 export async function waitForReadModel(
   app: FastifyInstance,
   reply: FastifyReply,
-  name: ProjectionName,
+  names: ProjectionName | readonly ProjectionName[],
   minPosition: number | undefined,
 ): Promise<void> {
-  const position =
-    minPosition === undefined
-      ? app.projections.position(name)
-      : (await app.projections.waitFor(name, minPosition, WAIT_MS)).position
-  void reply.header('x-read-model-position', String(position))
+  const positions = await Promise.all(
+    [names]
+      .flat()
+      .map(async (name) =>
+        minPosition === undefined
+          ? app.projections.position(name)
+          : (await app.projections.waitFor(name, minPosition, WAIT_MS)).position,
+      ),
+  )
+  void reply.header('x-read-model-position', String(Math.min(...positions)))
 }

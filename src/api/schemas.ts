@@ -41,5 +41,15 @@ export function Page<T extends TSchema>(item: T) {
 
 export const DEFAULT_PAGE_SIZE = 50
 
+/** The query of a route that takes no parameters: any one given is refused, like on every route. */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
+/** `?format=`: the answer as JSON (default) or as a CSV download (also chosen by `Accept: text/csv`). */
+export const ExportFormat = Type.Optional(
+  Type.Union([Type.Literal('json'), Type.Literal('csv')], {
+    description: 'csv: a streamed CSV download of every matching row (also `Accept: text/csv`)',
+  }),
+)
+
 export { OrderStatus, OrderView } from '../projections/order-view.js'
 export { SkuView } from '../projections/sku-view.js'

@@ -9,6 +9,7 @@ import type { IdempotentRequest } from './idempotency.js'
 import { type LifecycleCommand, type OrderItemRequest, actionOf, orderDecider } from './order/decider.js'
 import type { SkuState } from './sku/decider.js'
 import { orderStream } from '../events/streams.js'
+import { ValidationError } from '../shared/errors.js'
 
 const formatOrderId = (n: number) => `ORD-${String(n).padStart(5, '0')}`
 
@@ -95,7 +96,12 @@ export function createOrderCommands(deps: OrderCommandDeps) {
         throw new ForbiddenError('Only admins may place an order for another sales rep')
       return principal.sub
     }
-    if (wanted === undefined || wanted === principal.sub) return principal.sub
+    // An admin places orders for someone: it is never the sales rep of an order itself.
+    if (wanted === undefined) {
+      throw new ValidationError('REQUEST.VALIDATION', 'An admin must name the sales rep of the order', [
+        { path: 'body/sales_rep', message: 'is required when an admin places an order (the sales rep it is for)' },
+      ])
+    }
     if (!(await deps.isSalesRep(wanted))) {
       throw new OrderRejectedError('ORDER.UNKNOWN_SALES_REP', `${wanted} is not an enabled sales rep`, [
         { path: 'body/sales_rep', message: 'is not an enabled sales rep' },

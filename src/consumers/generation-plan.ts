@@ -1,4 +1,4 @@
-import { type GenerationRecord, buildingGeneration, liveGeneration } from './generations.js'
+import { type GenerationRecord, buildingGeneration, liveGeneration, shapeOf } from './generations.js'
 
 /**
  * The projection manager's decisions, as pure functions of the generation records and the
@@ -24,16 +24,31 @@ export interface GenerationProgress {
   active: boolean
 }
 
-/** The record every projection starts with: generation 1, live. */
-export function firstGeneration(name: string, now: number): GenerationRecord {
-  return { _id: `${name}#1`, name, generation: 1, state: 'live', requested_at: now }
+/** The record every projection starts with: generation 1, live, in this code's shape. */
+export function firstGeneration(name: string, now: number, shape: number): GenerationRecord {
+  return { _id: `${name}#1`, name, generation: 1, state: 'live', requested_at: now, shape }
 }
 
-/** The generations this instance should run a subscription for: the live one (unless only building) and a rebuild. */
-export function generationsToRun(records: readonly GenerationRecord[], runLive: boolean): GenerationRecord[] {
+/**
+ * The generations this instance should run a subscription for: the live one (unless only
+ * building) and a rebuild — only those in `shape`, the shape this code writes, so during an
+ * upgrade new code never writes into an older generation's documents, nor old code into
+ * a newer one's.
+ */
+export function generationsToRun(records: readonly GenerationRecord[], runLive: boolean, shape: number): GenerationRecord[] {
   return [runLive ? liveGeneration(records) : undefined, buildingGeneration(records)].filter(
-    (record): record is GenerationRecord => record !== undefined,
+    (record): record is GenerationRecord => record !== undefined && shapeOf(record) === shape,
   )
+}
+
+/**
+ * Whether the read model must be rebuilt because this code writes a newer shape than the live
+ * generation's (and no rebuild is under way): an upgrade that changes a read model rebuilds it
+ * by itself while the old generation keeps serving.
+ */
+export function needsShapeRebuild(records: readonly GenerationRecord[], shape: number): boolean {
+  const live = liveGeneration(records)
+  return live !== undefined && shapeOf(live) < shape && buildingGeneration(records) === undefined
 }
 
 /**
@@ -50,10 +65,10 @@ export function expiredGenerations(records: readonly GenerationRecord[], now: nu
   return records.filter((record) => record.state === 'retired' && (record.retired_at ?? 0) + graceMs < now)
 }
 
-/** The record a rebuild inserts: the next generation number, building. */
-export function nextGeneration(name: string, records: readonly GenerationRecord[], now: number): GenerationRecord {
+/** The record a rebuild inserts: the next generation number, building, in this code's shape. */
+export function nextGeneration(name: string, records: readonly GenerationRecord[], now: number, shape: number): GenerationRecord {
   const generation = Math.max(0, ...records.map((r) => r.generation)) + 1
-  return { _id: `${name}#${generation}`, name, generation, state: 'building', requested_at: now }
+  return { _id: `${name}#${generation}`, name, generation, state: 'building', requested_at: now, shape }
 }
 
 /** A projection's status as this instance sees it. */

@@ -11,6 +11,8 @@ export interface GenerationRecord {
   generation: number
   state: 'building' | 'live' | 'retired' | 'dropped'
   requested_at: number
+  /** The document shape its collections were written in (see `ManagedProjection.shape`); absent = 1. */
+  shape?: number
   switched_at?: number
   retired_at?: number
 }
@@ -26,6 +28,9 @@ export interface GenerationStore {
 export function liveGeneration(records: readonly GenerationRecord[]): GenerationRecord | undefined {
   return records.filter((r) => r.state === 'live').sort((a, b) => b.generation - a.generation)[0]
 }
+
+/** The shape a generation's collections were written in. */
+export const shapeOf = (record: GenerationRecord): number => record.shape ?? 1
 
 /** A generation being built to replace the live one, if any. */
 export function buildingGeneration(records: readonly GenerationRecord[]): GenerationRecord | undefined {

@@ -6,10 +6,11 @@ import {
   firstGeneration,
   generationsToRun,
   mayGoLive,
+  needsShapeRebuild,
   nextGeneration,
   statusOf,
 } from './generation-plan.js'
-import { type GenerationRecord, type GenerationStore, buildingGeneration, liveGeneration } from './generations.js'
+import { type GenerationRecord, type GenerationStore, buildingGeneration, liveGeneration, shapeOf } from './generations.js'
 import type { EventFeed } from './event-feed.js'
 import type { HeldLease, LeaseStore } from './leases.js'
 import { type BatchHandler, type Subscription, startSubscription } from './subscription.js'
@@ -29,6 +30,12 @@ export interface ProjectionGeneration {
 /** A projection as the manager runs it: a name, and its generations. */
 export interface ManagedProjection<Name extends string = string> {
   name: Name
+  /**
+   * The version of its documents' shape (default 1): raised when a change to the projection
+   * needs documents the old code did not write, so that a live generation of an older shape
+   * is rebuilt in the new one on upgrade (see `needsShapeRebuild`).
+   */
+  shape?: number
   generation(generation: number): ProjectionGeneration
 }
 
@@ -55,6 +62,8 @@ export interface ProjectionManagerOptions<Name extends string> {
   runLive?: boolean
   onError?: (error: unknown, context: string) => void
   onSwitch?: (name: Name, from: number | undefined, to: number) => void
+  /** A live generation of an older shape is being rebuilt in this code's shape. */
+  onShapeRebuild?: (name: Name, from: number, to: number) => void
 }
 
 export type ProjectionManager<Name extends string = string> = ReturnType<typeof startProjectionManager<Name>>
@@ -99,14 +108,19 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
 
   async function refreshOne(projection: ManagedProjection<Name>): Promise<void> {
     const { name } = projection
+    const shape = projection.shape ?? 1
     let list = await options.generations.list(name)
     if (!liveGeneration(list)) {
-      await options.generations.insert(firstGeneration(name, Date.now()))
+      await options.generations.insert(firstGeneration(name, Date.now(), shape))
+      list = await options.generations.list(name)
+    }
+    if (needsShapeRebuild(list, shape) && (await options.generations.insert(nextGeneration(name, list, Date.now(), shape)))) {
+      options.onShapeRebuild?.(name, shapeOf(liveGeneration(list) as GenerationRecord), shape)
       list = await options.generations.list(name)
     }
     records.set(name, list)
 
-    const wanted = generationsToRun(list, options.runLive !== false)
+    const wanted = generationsToRun(list, options.runLive !== false, shape)
     for (const record of wanted) {
       if (!stopped && !running.has(key(name, record.generation))) await run(projection, record)
     }
@@ -189,6 +203,8 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
     ready: () => started,
     /** The generation queries of `name` read now. */
     liveGeneration: (name: Name) => liveRecord(name).generation,
+    /** Whether the live generation of `name` is in the shape this code writes (false while an upgrade rebuilds it). */
+    liveIsCurrent: (name: Name) => shapeOf(liveRecord(name)) === (projections.get(name)?.shape ?? 1),
     /** Waits (bounded) until the live generation of `name` has processed `position`. */
     async waitFor(name: Name, position: number, timeoutMs: number): Promise<{ reached: boolean; position: number }> {
       const subscription = liveSubscription(name)
@@ -222,7 +238,7 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       const list = await options.generations.list(name)
       const existing = buildingGeneration(list)
       if (existing) return { generation: existing.generation, already_running: true }
-      const record = nextGeneration(name, list, Date.now())
+      const record = nextGeneration(name, list, Date.now(), projections.get(name)?.shape ?? 1)
       if (!(await options.generations.insert(record))) return { generation: record.generation, already_running: true }
       await refreshNow()
       return { generation: record.generation, already_running: false }

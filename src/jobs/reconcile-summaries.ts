@@ -4,15 +4,15 @@ import { projectionConsumerName } from '../consumers/projection-manager.js'
 import type { EventStore } from '../events/event-store.js'
 import type { ReadModelStore } from '../projections/read-model.js'
 import {
-  BUCKET_MS,
   SUMMARY_COUNTERS,
   type SummaryIncrement,
   type SummaryRow,
   cancellationIncrements,
   creationIncrements,
+  emptyRow,
   summariesCollection,
-  zeroCounters,
 } from '../projections/summaries-projection.js'
+import { QUARTER_HOUR_MS } from '../shared/quarter-hours.js'
 import { mapLimited } from '../shared/map-limited.js'
 import { eventsStampedBetween } from './hour-events.js'
 import { type Job, type JobContext, type JobDetails, assertLocked, pause } from './job.js'
@@ -96,7 +96,7 @@ export async function reconcileHour(
 async function storedRows(readModels: ReadModelStore, generation: number, hourStart: number): Promise<SummaryRow[]> {
   const rows = summariesCollection(readModels, generation)
   const found: SummaryRow[] = []
-  for (let bucket = hourStart; bucket < hourStart + HOUR_MS; bucket += BUCKET_MS) {
+  for (let bucket = hourStart; bucket < hourStart + HOUR_MS; bucket += QUARTER_HOUR_MS) {
     const page = await rows.list([{ bucket }], { sort: 'bucket', descending: false, limit: MAX_ROWS_PER_BUCKET })
     if (page.length === MAX_ROWS_PER_BUCKET)
       throw new Error(`bucket ${new Date(bucket).toISOString()} holds too many rows to reconcile`)
@@ -112,7 +112,13 @@ async function storedRows(readModels: ReadModelStore, generation: number, hourSt
 async function rowsFromEvents(store: EventStore, hourStart: number, upTo: number): Promise<Map<string, SummaryRow>> {
   const created = (await eventsStampedBetween(store, hourStart, hourStart + HOUR_MS, upTo)).flatMap((event) =>
     event.type === 'order.created'
-      ? [{ stream: event.stream, position: event.position, creation: { order: event.data, at: event.metadata.timestamp } }]
+      ? [
+          {
+            stream: event.stream,
+            position: event.position,
+            creation: { order: event.data, at: Date.parse(event.metadata.timestamp) },
+          },
+        ]
       : [],
   )
   const increments = await mapLimited(created, STREAMS_IN_FLIGHT, async ({ stream, position, creation }) => [
@@ -127,8 +133,9 @@ async function rowsFromEvents(store: EventStore, hourStart: number, upTo: number
 /** Rows from increments: counters summed, `last_position` the last event that touched the row. */
 function fold(increments: readonly SummaryIncrement[]): Map<string, SummaryRow> {
   const rows = new Map<string, SummaryRow>()
-  for (const { id, bucket, salesRep, sku, position, inc } of increments) {
-    const row = rows.get(id) ?? { _id: id, last_position: 0, bucket, sales_rep: salesRep, sku, ...zeroCounters() }
+  for (const change of increments) {
+    const { id, position, inc } = change
+    const row = rows.get(id) ?? emptyRow(change)
     for (const counter of SUMMARY_COUNTERS) row[counter] += inc[counter] ?? 0
     row.last_position = Math.max(row.last_position, position)
     rows.set(id, row)
@@ -137,7 +144,7 @@ function fold(increments: readonly SummaryIncrement[]): Map<string, SummaryRow> 
 }
 
 const rowKeys = (row: SummaryRow | null) =>
-  row && { bucket: new Date(row.bucket).toISOString(), sales_rep: row.sales_rep, sku: row.sku }
+  row && { bucket: new Date(row.bucket).toISOString(), currency: row.currency, sales_rep: row.sales_rep, sku: row.sku }
 
 /** A row's counters and position for the log (null: no row). */
 const countersOf = (row: SummaryRow | null) =>

@@ -10,6 +10,8 @@ export type PlacedDocument = ReadModelDocument & { created_position: number }
 /** A read model with one document per aggregate, kept by folding the aggregate's events into its view. */
 export interface DocumentProjection<E extends DomainEvent, View, Doc extends View & PlacedDocument> {
   name: ProjectionName
+  /** See `ProjectionDefinition.shape`. */
+  shape?: number
   collection(readModels: ReadModelStore, generation: number): ReadModelCollection<Doc>
   indexes: IndexSpec[]
   /** The events this read model is built from. */
@@ -45,6 +47,7 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
 ): ProjectionDefinition {
   return {
     name: spec.name,
+    ...(spec.shape === undefined ? {} : { shape: spec.shape }),
     generation(readModels, generation) {
       const documents = spec.collection(readModels, generation)
       const companion = spec.companion?.(readModels, generation)

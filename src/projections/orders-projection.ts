@@ -1,6 +1,7 @@
 import type { OrderEvent } from '../events/catalog.js'
 import { isOrderEvent } from '../events/envelope.js'
 import { withChanges } from '../shared/objects.js'
+import { quarterHourOf } from '../shared/quarter-hours.js'
 import { documentProjection } from './document-projection.js'
 import { orderPages } from './order-pages.js'
 import { type OrderView, orderView } from './order-view.js'
@@ -15,7 +16,18 @@ export type OrderReadModel = OrderView & {
   /** The order number (`ORD-00042` → 42): lists are newest first by it, and it is their cursor. */
   number: number
   skus: string[]
+  /** The UTC quarter-hour (epoch ms) of `created_at`: reports read the orders of a quarter-hour by equality. */
+  created_bucket: number
+  /** The customer's e-mail and name, lower-case: the `customer` filter matches a prefix of either. */
+  customer_keys: string[]
 }
+
+/** The shape of the documents (see `ProjectionDefinition.shape`): 2 added `created_bucket` and `customer_keys`. */
+const ORDERS_SHAPE = 2
+
+/** What the `customer` filter matches a prefix of: the e-mail and the name, lower-case. */
+export const customerKeys = (customer: { name: string; email?: string }): string[] =>
+  [customer.email, customer.name].filter((key) => key !== undefined).map((key) => key.toLowerCase())
 
 /** `ORD-00042` → 42. */
 export const orderNumberOf = (orderId: string): number => Number(orderId.slice('ORD-'.length))
@@ -26,6 +38,7 @@ export const ordersCollection = (readModels: ReadModelStore, generation: number)
 /** The `orders` read model (details, filtered lists), one document per order, and its list pages. */
 export const ordersProjection = documentProjection<OrderEvent, OrderView, OrderReadModel>({
   name: 'orders',
+  shape: ORDERS_SHAPE,
   collection: ordersCollection,
   indexes: [
     { name: 'newest_first', key: { number: -1 }, unique: true },
@@ -33,11 +46,19 @@ export const ordersProjection = documentProjection<OrderEvent, OrderView, OrderR
     { name: 'by_status', key: { status: 1, number: -1 } },
     { name: 'by_sku', key: { skus: 1, number: -1 } },
     { name: 'by_created_at', key: { created_at: -1 } },
+    { name: 'by_created_bucket', key: { created_bucket: 1 } },
+    { name: 'by_customer', key: { customer_keys: 1, number: -1 } },
   ],
   accepts: isOrderEvent,
   idOf: (event) => event.data.order_id,
   apply: orderView.evolve,
   toDocument: (view, base) =>
-    withChanges(view, { ...base, number: orderNumberOf(view.order_id), skus: [...new Set(view.items.map((item) => item.sku))] }),
+    withChanges(view, {
+      ...base,
+      number: orderNumberOf(view.order_id),
+      skus: [...new Set(view.items.map((item) => item.sku))],
+      created_bucket: quarterHourOf(Date.parse(view.created_at)),
+      customer_keys: customerKeys(view.customer),
+    }),
   companion: orderPages,
 })

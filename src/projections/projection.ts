@@ -8,5 +8,7 @@ export type ProjectionName = (typeof PROJECTION_NAMES)[number]
 /** A read model and how events build it: each generation has collections of its own. */
 export interface ProjectionDefinition {
   name: ProjectionName
+  /** The version of its documents' shape (see `ManagedProjection.shape`). */
+  shape?: number
   generation(readModels: ReadModelStore, generation: number, store: EventStore): ProjectionGeneration
 }

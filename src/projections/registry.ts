@@ -17,6 +17,7 @@ export const PROJECTIONS = {
 export function managedProjections(readModels: ReadModelStore, store: EventStore): ManagedProjection<ProjectionName>[] {
   return Object.values(PROJECTIONS).map((definition) => ({
     name: definition.name,
+    ...(definition.shape === undefined ? {} : { shape: definition.shape }),
     generation: (generation) => definition.generation(readModels, generation, store),
   }))
 }

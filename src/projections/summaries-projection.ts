@@ -4,9 +4,7 @@ import { assertHeld } from '../consumers/leases.js'
 import type { ProjectionDefinition } from './projection.js'
 import { writerCache } from './document-projection.js'
 import type { ReadModelCollection, ReadModelStore } from './read-model.js'
-
-/** Buckets are UTC quarter-hours, so every time zone's hours, days and months (even +05:45) are exact sums of them. */
-export const BUCKET_MS = 15 * 60 * 1000
+import { monthOf, quarterHourOf } from '../shared/quarter-hours.js'
 
 /** The row of all SKUs of a (bucket, sales rep): order-level figures. */
 export const ALL_SKUS = '*'
@@ -26,74 +24,108 @@ export type SummaryCounters = Record<(typeof SUMMARY_COUNTERS)[number], number>
 export const zeroCounters = (): SummaryCounters =>
   Object.fromEntries(SUMMARY_COUNTERS.map((counter) => [counter, 0])) as SummaryCounters
 
+/** What identifies a summary row: amounts of different currencies are never added together. */
+export interface SummaryKey {
+  /** Epoch ms of the UTC quarter-hour of the orders' creation. */
+  bucket: number
+  currency: string
+  sales_rep: string
+  /** A SKU, or `ALL_SKUS` for the order-level row. */
+  sku: string
+}
+
 /**
- * One row per (quarter-hour of order creation, sales rep, SKU), plus one per (quarter-hour,
- * sales rep) with `sku: "*"` holding order-level figures (an order with three SKUs counts
- * once there, and once in each SKU's row). A cancellation counts against the bucket of the
- * order's creation.
+ * One row per (quarter-hour of order creation, currency, sales rep, SKU), plus one per
+ * (quarter-hour, currency, sales rep) with `sku: "*"` holding order-level figures (an order
+ * with three SKUs counts once there, and once in each SKU's row). A cancellation counts
+ * against the bucket of the order's creation. `month` (the UTC month of the bucket, see
+ * `monthOf`) partitions the rows so that a report reads each month with an equality lookup.
  */
-export type SummaryRow = SummaryCounters & { _id: string; last_position: number; bucket: number; sales_rep: string; sku: string }
+export type SummaryRow = SummaryCounters & SummaryKey & { _id: string; last_position: number; month: number }
+
+/** The shape of the rows (see `ProjectionDefinition.shape`): 2 added `currency` and `month`. */
+const SUMMARIES_SHAPE = 2
 
 export const summariesCollection = (readModels: ReadModelStore, generation: number): ReadModelCollection<SummaryRow> =>
   readModels.collection<SummaryRow>(`order_summaries_v${generation}`, 'bucket')
 
-const bucketOf = (iso: string) => Math.floor(Date.parse(iso) / BUCKET_MS) * BUCKET_MS
+/** The figures of an order that summaries are made of (a subset of `order.created`). */
+export type OrderFigures = Pick<
+  EventData<'order.created'>,
+  'currency' | 'sales_rep' | 'subtotal' | 'tax_amount' | 'total_amount'
+> & {
+  items: readonly Pick<
+    EventData<'order.created'>['items'][number],
+    'sku' | 'quantity' | 'line_subtotal' | 'line_tax' | 'line_total'
+  >[]
+}
 
-type OrderCreated = EventData<'order.created'>
-
-/** An order's creation: what it was and when, which is where its cancellation counts too. */
+/** An order's creation: what it was and when (epoch ms), which is where its cancellation counts too. */
 export interface OrderCreation {
-  order: OrderCreated
-  at: string
+  order: OrderFigures
+  at: number
 }
 
 /** What one event adds to one summary row. */
 export interface SummaryIncrement {
   id: string
-  bucket: number
-  salesRep: string
-  sku: string
+  key: SummaryKey
   position: number
   inc: Partial<SummaryCounters>
 }
 
-const increment = (
-  bucket: number,
-  salesRep: string,
-  sku: string,
-  position: number,
-  inc: Partial<SummaryCounters>,
-): SummaryIncrement => ({ id: `${bucket}|${salesRep}|${sku}`, bucket, salesRep, sku, position, inc })
+const rowId = ({ bucket, currency, sales_rep, sku }: SummaryKey) => `${bucket}|${currency}|${sales_rep}|${sku}`
+
+const increment = (key: SummaryKey, position: number, inc: Partial<SummaryCounters>): SummaryIncrement => ({
+  id: rowId(key),
+  key,
+  position,
+  inc,
+})
+
+/** The empty row an increment starts. */
+export const emptyRow = ({ id, key }: SummaryIncrement): SummaryRow => ({
+  _id: id,
+  last_position: 0,
+  ...key,
+  month: monthOf(key.bucket),
+  ...zeroCounters(),
+})
+
+const keyOf = ({ order, at }: OrderCreation, sku: string): SummaryKey => ({
+  bucket: quarterHourOf(at),
+  currency: order.currency,
+  sales_rep: order.sales_rep,
+  sku,
+})
 
 /**
  * The fold of the summaries, one event at a time: what an order's creation (at `position`)
  * adds to its rows. The projection and the reconcile job (which recomputes an hour from the
  * events) share it.
  */
-export function creationIncrements({ order, at }: OrderCreation, position: number): SummaryIncrement[] {
-  const bucket = bucketOf(at)
+export function creationIncrements(creation: OrderCreation, position: number): SummaryIncrement[] {
+  const { order } = creation
   const itemsSold = order.items.reduce((sum, item) => sum + item.quantity, 0)
   return [
-    increment(bucket, order.sales_rep, ALL_SKUS, position, {
+    increment(keyOf(creation, ALL_SKUS), position, {
       order_count: 1,
       items_sold: itemsSold,
       subtotal: order.subtotal,
       tax_amount: order.tax_amount,
       total_amount: order.total_amount,
     }),
-    ...[...linesBySku(order)].map(([sku, line]) =>
-      increment(bucket, order.sales_rep, sku, position, { order_count: 1, ...line }),
-    ),
+    ...[...linesBySku(order)].map(([sku, line]) => increment(keyOf(creation, sku), position, { order_count: 1, ...line })),
   ]
 }
 
 /** What the cancellation (at `position`) of the order created as `creation` adds: in the bucket of its creation. */
-export function cancellationIncrements({ order, at }: OrderCreation, position: number): SummaryIncrement[] {
-  const bucket = bucketOf(at)
+export function cancellationIncrements(creation: OrderCreation, position: number): SummaryIncrement[] {
+  const { order } = creation
   return [
-    increment(bucket, order.sales_rep, ALL_SKUS, position, { cancelled_count: 1, cancelled_amount: order.total_amount }),
+    increment(keyOf(creation, ALL_SKUS), position, { cancelled_count: 1, cancelled_amount: order.total_amount }),
     ...[...linesBySku(order)].map(([sku, line]) =>
-      increment(bucket, order.sales_rep, sku, position, { cancelled_count: 1, cancelled_amount: line.total_amount }),
+      increment(keyOf(creation, sku), position, { cancelled_count: 1, cancelled_amount: line.total_amount }),
     ),
   ]
 }
@@ -101,6 +133,7 @@ export function cancellationIncrements({ order, at }: OrderCreation, position: n
 /** The `order_summaries` read model: sums per quarter-hour × sales rep × SKU. */
 export const summariesProjection: ProjectionDefinition = {
   name: 'summaries',
+  shape: SUMMARIES_SHAPE,
   generation(readModels, generation, store) {
     const rows = summariesCollection(readModels, generation)
     const written = writerCache<SummaryRow>()
@@ -109,7 +142,7 @@ export const summariesProjection: ProjectionDefinition = {
       ensureIndexes: () =>
         rows.ensureIndexes([
           { name: 'by_bucket', key: { bucket: 1 } },
-          { name: 'by_sku_bucket', key: { sku: 1, bucket: 1 } },
+          { name: 'by_month_bucket', key: { month: 1, bucket: 1 } },
         ]),
       // Every row the batch changes, read once (unless this writer has it), with each event's
       // counters added if the row has not seen it, then written once: one bulk write.
@@ -117,7 +150,7 @@ export const summariesProjection: ProjectionDefinition = {
         const changes: SummaryIncrement[] = []
         for (const event of events) {
           if (event.type === 'order.created') {
-            changes.push(...creationIncrements({ order: event.data, at: event.metadata.timestamp }, event.position))
+            changes.push(...creationIncrements({ order: event.data, at: Date.parse(event.metadata.timestamp) }, event.position))
           } else if (event.type === 'order.cancelled') {
             const creation = await orderCreation(store, event.stream)
             if (creation) changes.push(...cancellationIncrements(creation, event.position))
@@ -130,9 +163,9 @@ export const summariesProjection: ProjectionDefinition = {
         for (const row of await rows.getMany(missing)) known.set(row._id, row)
         const fresh = new Set(missing.filter((id) => !known.has(id)))
         const changed = new Map<string, SummaryRow>()
-        for (const { id, bucket, salesRep, sku, position, inc } of changes) {
-          const row = changed.get(id) ??
-            known.get(id) ?? { _id: id, last_position: 0, bucket, sales_rep: salesRep, sku, ...zeroCounters() }
+        for (const change of changes) {
+          const { id, position, inc } = change
+          const row = changed.get(id) ?? known.get(id) ?? emptyRow(change)
           if (position <= row.last_position) continue // a replayed event: already counted
           const next: SummaryRow = { ...row, last_position: position }
           for (const counter of SUMMARY_COUNTERS) next[counter] += inc[counter] ?? 0
@@ -153,7 +186,7 @@ export const summariesProjection: ProjectionDefinition = {
 
 /** Per SKU of an order: quantity and line amounts (a SKU appears once per order, but sum to be safe). */
 function linesBySku(
-  order: OrderCreated,
+  order: OrderFigures,
 ): Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }> {
   const lines = new Map<string, { items_sold: number; subtotal: number; tax_amount: number; total_amount: number }>()
   for (const item of order.items) {
@@ -171,5 +204,5 @@ function linesBySku(
 export async function orderCreation(store: EventStore, stream: string): Promise<OrderCreation | null> {
   const [first] = await store.readStream(stream, { fromVersion: 1 })
   if (first?.type !== 'order.created') return null
-  return { order: first.data, at: first.metadata.timestamp }
+  return { order: first.data, at: Date.parse(first.metadata.timestamp) }
 }

@@ -5,7 +5,7 @@ import type { OrderStatus } from '../events/catalog.js'
 import type { EventStore } from '../events/event-store.js'
 import { type OrderView, orderView } from '../projections/order-view.js'
 import { type OrderPage, readOrderPages } from '../projections/order-pages.js'
-import type { OrderReadModel } from '../projections/orders-projection.js'
+import { type OrderReadModel, customerKeys } from '../projections/orders-projection.js'
 import type { Filter, ReadModelCollection } from '../projections/read-model.js'
 import { NotFoundError } from '../shared/errors.js'
 import { type Page, cursorPosition, newestFirst, pageOf } from './paging.js'
@@ -15,6 +15,8 @@ export interface OrderListFilter {
   status?: OrderStatus
   sales_rep?: string
   sku?: string
+  /** A prefix of the customer's e-mail or name, any case. */
+  customer?: string
   /** ISO times: orders created at or after `from`, before `to`. */
   from?: string
   to?: string
@@ -58,17 +60,22 @@ export function createOrderQueries(deps: {
     const access = accessFilter(ability, 'read', 'Order')
     if (access === null) throw new ForbiddenError('Your role may not read orders')
     const equalities: Filter[] = [access, ...equalitiesOf(filter)].filter((f) => Object.keys(f).length > 0)
-    const inRange = (order: OrderReadModel) =>
-      (filter.from === undefined || order.created_at >= filter.from) && (filter.to === undefined || order.created_at < filter.to)
+    const customer = filter.customer?.toLowerCase()
+    const keep = (order: OrderReadModel) =>
+      (filter.from === undefined || order.created_at >= filter.from) &&
+      (filter.to === undefined || order.created_at < filter.to) &&
+      (customer === undefined || customerKeys(order.customer).some((key) => key.startsWith(customer)))
     if (equalities.length > 0 || !deps.pages) {
       const range = filter.from === undefined && filter.to === undefined ? [] : [{ created_at: rangeOf(filter) }]
-      return newestFirst(deps.orders(), 'number', [...equalities, ...range], page)
+      // An anchored, case-sensitive pattern on the lower-case keys: an index range on MongoDB.
+      const customerPrefix = customer === undefined ? [] : [{ customer_keys: { $regex: `^${escapeRegExp(customer)}` } }]
+      return newestFirst(deps.orders(), 'number', [...equalities, ...range, ...customerPrefix], page)
     }
     const before = cursorPosition(page.cursor)
     const found = await readOrderPages(deps.pages(), {
       ...(before === undefined ? {} : { before }),
       limit: page.limit + 1,
-      keep: inRange,
+      keep,
     })
     return pageOf(found, page.limit, (order) => order.number)
   }
@@ -115,3 +122,5 @@ function equalitiesOf(filter: OrderListFilter): Filter[] {
 function rangeOf(filter: OrderListFilter): Record<string, string> {
   return { ...(filter.from === undefined ? {} : { $gte: filter.from }), ...(filter.to === undefined ? {} : { $lt: filter.to }) }
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

@@ -1,4 +1,5 @@
 import { DateTime, type Zone } from 'luxon'
+import { type FieldError, ValidationError } from './errors.js'
 
 /**
  * The ISO-8601 forms the API takes for an instant: a date (`2026-03-01`, midnight in the
@@ -27,4 +28,40 @@ export function parseInstant(value: string, zone: Zone | string = 'UTC'): DateTi
   if (sign !== undefined && Number(hours) * 60 + Number(minutes) > MAX_OFFSET_MINUTES) return null
   const parsed = DateTime.fromISO(value, { zone })
   return parsed.isValid ? parsed : null
+}
+
+/** The code of every query the API refuses: a bad parameter, an impossible date, an empty range. */
+export const INVALID_QUERY = 'REQUEST.VALIDATION'
+
+/**
+ * The query rule every list, report and history route shares: `from` and `to` (each optional
+ * here; a route that needs them says so in its schema) are instants the API accepts, read in
+ * `zone` when they carry no offset, and `from` comes before `to`. Problems are listed together
+ * under one code, `INVALID_QUERY`.
+ */
+export function parseRange(
+  query: { from?: string | undefined; to?: string | undefined },
+  zone: Zone | string = 'UTC',
+  errors: FieldError[] = [],
+): { from?: DateTime; to?: DateTime } {
+  const from = readInstant(query.from, 'from', zone, errors)
+  const to = readInstant(query.to, 'to', zone, errors)
+  if (from && to && from >= to) errors.push({ path: 'querystring/to', message: 'must be after from' })
+  if (errors.length > 0) throw new ValidationError(INVALID_QUERY, 'The query is invalid', errors)
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}) }
+}
+
+/** One instant query parameter (e.g. `as_of`) under the same rule; undefined when absent. */
+export function parseInstantParam(value: string | undefined, field: string, zone: Zone | string = 'UTC'): DateTime | undefined {
+  const errors: FieldError[] = []
+  const parsed = readInstant(value, field, zone, errors)
+  if (errors.length > 0) throw new ValidationError(INVALID_QUERY, 'The query is invalid', errors)
+  return parsed
+}
+
+function readInstant(value: string | undefined, field: string, zone: Zone | string, errors: FieldError[]): DateTime | undefined {
+  if (value === undefined) return undefined
+  const parsed = parseInstant(value, zone)
+  if (!parsed) errors.push({ path: `querystring/${field}`, message: instantProblem(value) })
+  return parsed ?? undefined
 }

@@ -23,3 +23,12 @@ export function sharedJwtSecret(): string {
   sharedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
   return sharedKey
 }
+
+/** The default sales rep (`tokenFor(app, 'sales_rep')`): an admin placing an order must name one. */
+export const TEST_SALES_REP = 'sales-rep@test.local'
+
+/** Makes sure the default sales rep exists in `app`, and returns its e-mail. */
+export async function ensureSalesRep(app: FastifyInstance): Promise<string> {
+  await tokenFor(app, 'sales_rep', TEST_SALES_REP)
+  return TEST_SALES_REP
+}

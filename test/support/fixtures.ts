@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Principal } from '../../src/auth/abilities.js'
 import { defineAbilityFor } from '../../src/auth/abilities.js'
+import { TEST_SALES_REP } from './auth.js'
 import type { OrderView } from '../../src/projections/order-view.js'
 import type { SkuView } from '../../src/projections/sku-view.js'
 
@@ -29,7 +30,8 @@ export async function placeOrder(
   app: FastifyInstance,
   options: { skus: string[]; salesRep?: string; quantity?: number },
 ): Promise<OrderView> {
-  const principal: Principal = options.salesRep ? { sub: options.salesRep, role: 'sales_rep' } : ADMIN
+  // Placed by the sales rep itself (an admin would have to name one): `sales-rep@test.local` unless told.
+  const principal: Principal = { sub: options.salesRep ?? TEST_SALES_REP, role: 'sales_rep' }
   const input = { customer: { name: 'ACME Ltd' }, items: options.skus.map((sku) => ({ sku, quantity: options.quantity ?? 1 })) }
   return (await app.orderCommands.place(input, principal, context)).order
 }

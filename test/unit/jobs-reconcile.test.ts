@@ -10,7 +10,8 @@ import { type SummariesWriterLink, localSummariesWriter, localWriterLink } from 
 import { MemoryReadModelStore } from '../../src/projections/memory-read-model.js'
 import type { ProjectionName } from '../../src/projections/projection.js'
 import { managedProjections } from '../../src/projections/registry.js'
-import { BUCKET_MS, type SummaryRow, summariesCollection } from '../../src/projections/summaries-projection.js'
+import { type SummaryRow, summariesCollection } from '../../src/projections/summaries-projection.js'
+import { QUARTER_HOUR_MS } from '../../src/shared/quarter-hours.js'
 import { orderHistory } from '../support/jobs-history.js'
 import { recordingLog } from '../support/jobs-fixtures.js'
 import { NO_LEASE, byId } from '../support/projections/harness.js'
@@ -113,9 +114,9 @@ describe('reports.reconcile (embedded: the projection writer in this process)', 
     await rows.deleteIf(missing._id, missing.last_position)
     const stray = {
       ...drifted,
-      _id: `${HOUR + BUCKET_MS}|mallory@example.com|SKU-A`,
+      _id: `${HOUR + QUARTER_HOUR_MS}|INR|mallory@example.com|SKU-A`,
       sales_rep: 'mallory@example.com',
-      bucket: HOUR + BUCKET_MS,
+      bucket: HOUR + QUARTER_HOUR_MS,
     }
     await rows.putGuarded(stray)
     const nextHour = (await service.hourRows(HOUR + HOUR_MS))[0]
@@ -179,6 +180,8 @@ describe('corrections, applied by the writer', () => {
       _id: `row-${n}`,
       last_position: 10 * n,
       bucket: 0,
+      month: 0,
+      currency: 'INR',
       sales_rep: REP_A,
       sku: '*',
       order_count: 1,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
-import { bearer, tokenFor } from '../support/auth.js'
+import { bearer, ensureSalesRep, tokenFor } from '../support/auth.js'
 import { isCI } from '../support/ci.js'
 import { createSku } from '../support/fixtures.js'
 import { SALES_METRICS } from '../support/metric-names.js'
@@ -44,12 +44,13 @@ describe('Prometheus metrics on METRICS_PORT', () => {
     const { app, url } = service
     const before = await scrape(app)
     const sku = await createSku(app, { unit_price: 12_345, currency: 'INR', tax_rate_bp: 0 })
+    const rep = await ensureSalesRep(app)
     for (let i = 0; i < 3; i++) {
       const placed = await app.inject({
         method: 'POST',
         url: '/api/orders',
         headers: bearer(admin),
-        payload: { customer: { name: `Metrics ${i}` }, items: [{ sku: sku.sku, quantity: 2 }] },
+        payload: { customer: { name: `Metrics ${i}` }, items: [{ sku: sku.sku, quantity: 2 }], sales_rep: rep },
       })
       expect(placed.statusCode).toBe(201)
     }

@@ -176,15 +176,21 @@ describe('orders API (commands)', () => {
       expect([huge.statusCode, huge.json<Problem>().code]).toEqual([422, 'ORDER.AMOUNT_TOO_LARGE'])
     })
 
-    it('an admin may place an order for an enabled sales rep; a sales rep only for itself', async () => {
+    it('an admin must place an order for an enabled sales rep; a sales rep only for itself', async () => {
       const forRep = await place(admin, {
         customer: { name: 'X' },
         items: [{ sku: widget, quantity: 1 }],
         sales_rep: 'Sales-Rep@Test.local',
       })
       expect([forRep.statusCode, forRep.json<{ sales_rep: string }>().sales_rep]).toEqual([201, REP])
-      const own = await place(admin, { customer: { name: 'X' }, items: [{ sku: widget, quantity: 1 }] })
-      expect(own.json<{ sales_rep: string }>().sales_rep).toBe(TEST_ADMIN.email)
+      const unnamed = await place(admin, { customer: { name: 'X' }, items: [{ sku: widget, quantity: 1 }] })
+      expect([unnamed.statusCode, unnamed.json<Problem>().errors?.map((e) => e.path)]).toEqual([400, ['body/sales_rep']])
+      const itself = await place(admin, {
+        customer: { name: 'X' },
+        items: [{ sku: widget, quantity: 1 }],
+        sales_rep: TEST_ADMIN.email,
+      })
+      expect([itself.statusCode, itself.json<Problem>().code]).toEqual([422, 'ORDER.UNKNOWN_SALES_REP'])
       const ghost = await place(admin, {
         customer: { name: 'X' },
         items: [{ sku: widget, quantity: 1 }],

@@ -88,7 +88,8 @@ describe('GET /api/reports/summaries', () => {
     ['from=2026-02-01&to=2026-01-01', 'querystring/to'],
     ['from=2025-01-01&to=2026-02-01&granularity=hour', 'querystring/to'],
     ['from=2026-01-01&to=2026-02-01&tz=Mars/Olympus', 'querystring/tz'],
-    ['from=2026-01-01T10:07:00Z&to=2026-02-01', 'querystring/from'],
+    ['from=2026-02-30&to=2026-03-02', 'querystring/from'],
+    ['from=2026-01-01&to=2026-02-01&currency=XYZ', 'querystring/currency'],
     ['from=2026-01-01&to=2026-02-01&granularity=week', 'querystring/granularity'],
     ['from=2026-01-01&to=2026-02-01&group_by=colour', 'querystring/group_by'],
   ])('%s is a 400 naming %s', async (query, path) => {

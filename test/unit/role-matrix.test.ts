@@ -76,7 +76,10 @@ const routes: RouteCase[] = [
     method: 'POST',
     route: '/api/orders',
     allowed: ['admin', 'sales_rep'],
-    request: () => ({ url: '/api/orders', payload: { customer: { name: 'ACME' }, items: [{ sku, quantity: 2 }] } }),
+    request: () => ({
+      url: '/api/orders',
+      payload: { customer: { name: 'ACME' }, items: [{ sku, quantity: 2 }], sales_rep: rep },
+    }),
   },
   {
     method: 'POST',

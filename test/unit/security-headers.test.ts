@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordHelmetWrites } from '../../src/api/plugins/security-headers.js'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
-import { bearer, tokenFor } from '../support/auth.js'
+import { bearer, ensureSalesRep, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 
 // The headers as @fastify/helmet 13 (helmet 8 defaults) wrote them on every request before
@@ -92,7 +92,7 @@ describe('security headers', () => {
         method: 'POST',
         url: '/api/orders',
         headers: admin,
-        payload: { customer: { name: 'ACME Ltd' }, items: [{ sku, quantity: 1 }] },
+        payload: { customer: { name: 'ACME Ltd' }, items: [{ sku, quantity: 1 }], sales_rep: await ensureSalesRep(app) },
       }),
       invalid: await app.inject({ method: 'POST', url: '/api/orders', headers: admin, payload: { items: [] } }),
       unsupported: await app.inject({

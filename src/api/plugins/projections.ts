@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
 import { unavailableDependency } from '../../infra/dependency-errors.js'
+import { AppError } from '../../shared/errors.js'
+import { UNAVAILABLE_RETRY_AFTER_S } from '../problem.js'
 import { holderId } from '../../consumers/leases.js'
 import { CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
 import type { LeaseStore } from '../../consumers/leases.js'
@@ -71,7 +73,24 @@ export default fp(
       }),
     )
     app.decorate('skuQueries', createSkuQueries({ skus: liveCollection('skus', skusCollection) }))
-    app.decorate('reportQueries', createReportQueries({ summaries: liveCollection('summaries', summariesCollection) }))
+    /** Reports need both read models in this code's shape: during an upgrade's rebuild, 503 until it is live. */
+    const current =
+      <T extends ReadModelDocument>(name: ProjectionName, collection: () => ReadModelCollection<T>) =>
+      () => {
+        if (!manager.liveIsCurrent(name)) {
+          throw new AppError('unavailable', 'PROJECTION.UPGRADING', `The ${name} read model is being rebuilt for this version`, {
+            extensions: { retry_after: UNAVAILABLE_RETRY_AFTER_S },
+          })
+        }
+        return collection()
+      }
+    app.decorate(
+      'reportQueries',
+      createReportQueries({
+        summaries: current('summaries', liveCollection('summaries', summariesCollection)),
+        orders: current('orders', liveCollection('orders', ordersCollection)),
+      }),
+    )
 
     app.addHook('onClose', async () => {
       await manager.stop()

@@ -3,7 +3,7 @@ import Type from 'typebox'
 import type { JobRun as StoredRun } from '../../jobs/job-runs.js'
 import { RUN_OUTCOMES } from '../../jobs/job-runs.js'
 import { can, operation } from '../operation.js'
-import { IsoDateTime, Problem } from '../schemas.js'
+import { IsoDateTime, NoQuery, Problem } from '../schemas.js'
 
 const JobRun = Type.Object({
   job: Type.String(),
@@ -36,7 +36,8 @@ const adminJobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     operation('listJobs', can('read', 'Job'), {
       tags: ['admin'],
       summary: 'Each job: schedule, next run, and its last run (outcome, duration, details)',
-      response: { 200: Type.Array(JobStatus) },
+      querystring: NoQuery,
+      response: { 200: Type.Array(JobStatus), 400: Problem },
     }),
     async () =>
       (await app.jobs.list()).map(({ next_run, last_run, ...job }) => ({

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { can, operation } from '../operation.js'
 import Type from 'typebox'
-import { Problem } from '../schemas.js'
+import { NoQuery, Problem } from '../schemas.js'
 
 const Name = Type.Union([Type.Literal('orders'), Type.Literal('skus'), Type.Literal('summaries')])
 const Progress = { position: Type.Integer(), lag: Type.Integer() }
@@ -21,7 +21,8 @@ const adminProjectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     operation('listProjections', can('read', 'Projection'), {
       tags: ['admin'],
       summary: 'Each projection: generation, position, lag, state',
-      response: { 200: Type.Array(Status) },
+      querystring: NoQuery,
+      response: { 200: Type.Array(Status), 400: Problem },
     }),
     async () => app.projections.status(),
   )

@@ -1,13 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { DateTime } from 'luxon'
 import Type, { type Static } from 'typebox'
 import { type LifecycleCommand, MAX_ITEMS, MAX_QUANTITY, type OrderAction } from '../../commands/order/decider.js'
 import { Currency, OrderId, SkuCode } from '../../events/catalog.js'
-import { ValidationError } from '../../shared/errors.js'
-import { instantProblem, parseInstant } from '../../shared/instant.js'
+import type { OrderReadModel } from '../../projections/orders-projection.js'
+import type { OrderListFilter } from '../../queries/order-queries.js'
+import { parseInstantParam, parseRange } from '../../shared/instant.js'
+import { type CsvColumns, decimal, fileStamp, sendCsv, wantsCsv } from '../csv-export.js'
 import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
 import { can, operation } from '../operation.js'
 import { MinPosition, waitForReadModel } from '../read-model-position.js'
-import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, OrderStatus, OrderView, Page, PageQuery, Problem } from '../schemas.js'
+import {
+  DEFAULT_PAGE_SIZE,
+  Email,
+  ExportFormat,
+  IsoDateTime,
+  Name,
+  NoQuery,
+  OrderStatus,
+  OrderView,
+  Page,
+  PageQuery,
+  Problem,
+} from '../schemas.js'
 
 /** The body of `POST /api/orders`. */
 export const NewOrder = Type.Object(
@@ -43,9 +58,13 @@ const ListQuery = Type.Object(
     status: Type.Optional(OrderStatus),
     sales_rep: Type.Optional(Email),
     sku: Type.Optional(SkuCode),
+    customer: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "a prefix of the customer's e-mail or name, any case" }),
+    ),
     from: Type.Optional(Type.String({ description: 'ISO date or date-time: created at or after' })),
     to: Type.Optional(Type.String({ description: 'ISO date or date-time: created before' })),
     min_position: MinPosition,
+    format: ExportFormat,
   },
   { additionalProperties: false },
 )
@@ -65,17 +84,38 @@ const HistoryEntry = Type.Object({
   data: Type.Unknown(),
 })
 
-/** ISO date or date-time → a UTC ISO timestamp comparable with stored ones; 400 otherwise. */
-function instant(value: string | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined
-  const parsed = parseInstant(value)
-  if (!parsed) {
-    throw new ValidationError('REQUEST.VALIDATION', `Invalid ${field}`, [
-      { path: `querystring/${field}`, message: instantProblem(value) },
-    ])
-  }
-  return parsed.toUTC().toISO() ?? undefined
-}
+/** The orders of an export: every page of the list, one at a time. */
+const EXPORT_PAGE_SIZE = 200
+
+/** The columns of an orders export: amounts in minor units and as decimals of their currency. */
+const ORDER_COLUMNS: CsvColumns<OrderReadModel> = [
+  ['order_id', (o) => o.order_id],
+  ['status', (o) => o.status],
+  ['created_at', (o) => o.created_at],
+  ['sales_rep', (o) => o.sales_rep],
+  ['customer_name', (o) => o.customer.name],
+  ['customer_email', (o) => o.customer.email],
+  ['currency', (o) => o.currency],
+  ['items', (o) => o.items.length],
+  ['skus', (o) => o.skus.join(' ')],
+  ['subtotal', (o) => o.subtotal],
+  ['tax_amount', (o) => o.tax_amount],
+  ['total_amount', (o) => o.total_amount],
+  ['subtotal_decimal', (o) => decimal(o.subtotal, o.currency)],
+  ['tax_amount_decimal', (o) => decimal(o.tax_amount, o.currency)],
+  ['total_amount_decimal', (o) => decimal(o.total_amount, o.currency)],
+  ['confirmed_at', (o) => o.confirmed_at],
+  ['shipped_at', (o) => o.shipped_at],
+  ['delivered_at', (o) => o.delivered_at],
+  ['cancelled_at', (o) => o.cancelled_at],
+  ['cancel_reason', (o) => o.cancel_reason],
+  ['carrier', (o) => o.carrier],
+  ['tracking_number', (o) => o.tracking_number],
+  ['notes', (o) => o.notes],
+]
+
+/** An instant as a UTC ISO timestamp, comparable with stored ones. */
+const utc = (value: DateTime | undefined) => value?.toUTC().toISO() ?? undefined
 
 /** Orders: placing them, their lifecycle (confirm → ship → deliver, or cancel), lists, details, state as of a time, history. */
 const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -151,26 +191,38 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Page(OrderView), 400: Problem },
     }),
     async (request, reply) => {
-      const { limit, cursor, status, sales_rep, sku, min_position } = request.query
-      const from = instant(request.query.from, 'from')
-      const to = instant(request.query.to, 'to')
-      if (from !== undefined && to !== undefined && from >= to) {
-        throw new ValidationError('REQUEST.VALIDATION', 'Invalid range', [
-          { path: 'querystring/to', message: 'must be after from' },
-        ])
+      const { limit, cursor, status, sales_rep, sku, customer, min_position } = request.query
+      const range = parseRange(request.query)
+      const from = utc(range.from)
+      const to = utc(range.to)
+      const filter: OrderListFilter = {
+        ...(status ? { status } : {}),
+        ...(sales_rep ? { sales_rep } : {}),
+        ...(sku ? { sku } : {}),
+        ...(customer ? { customer } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
       }
       await waitForReadModel(app, reply, 'orders', min_position)
-      return app.orderQueries.list(
-        request.ability,
-        {
-          ...(status ? { status } : {}),
-          ...(sales_rep ? { sales_rep } : {}),
-          ...(sku ? { sku } : {}),
-          ...(from ? { from } : {}),
-          ...(to ? { to } : {}),
-        },
-        { limit: limit ?? DEFAULT_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) },
-      )
+      if (wantsCsv(request)) {
+        const { ability } = request
+        const pages = async function* () {
+          let next: string | null | undefined
+          do {
+            const page = await app.orderQueries.list(ability, filter, {
+              limit: EXPORT_PAGE_SIZE,
+              ...(next ? { cursor: next } : {}),
+            })
+            yield* page.items
+            next = page.next_cursor
+          } while (next)
+        }
+        return sendCsv(request, reply, `orders-${fileStamp()}.csv`, ORDER_COLUMNS, pages())
+      }
+      return app.orderQueries.list(request.ability, filter, {
+        limit: limit ?? DEFAULT_PAGE_SIZE,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
     },
   )
 
@@ -184,8 +236,8 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: OrderView, 404: Problem },
     }),
     async (request, reply) => {
-      const asOf = instant(request.query.as_of, 'as_of')
-      if (asOf !== undefined) return app.orderQueries.asOf(request.ability, request.params.id, new Date(asOf))
+      const asOf = parseInstantParam(request.query.as_of, 'as_of')
+      if (asOf) return app.orderQueries.asOf(request.ability, request.params.id, asOf.toJSDate())
       await waitForReadModel(app, reply, 'orders', request.query.min_position)
       const order = await app.orderQueries.get(request.ability, request.params.id)
       return reply.header('etag', `"${order.version}"`).send(order)
@@ -198,7 +250,8 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['orders'],
       summary: 'The order’s events, oldest first',
       params: OrderParams,
-      response: { 200: Type.Array(HistoryEntry), 404: Problem },
+      querystring: NoQuery,
+      response: { 200: Type.Array(HistoryEntry), 400: Problem, 404: Problem },
     }),
     async (request) => app.orderQueries.history(request.ability, request.params.id),
   )

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.js'
 import { NotFoundError } from '../../shared/errors.js'
 import { publicUser } from '../../users/user.js'
 import { normalizeEmail } from '../../shared/email.js'
-import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, Page, PageQuery, Password, Problem, Role } from '../schemas.js'
+import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, NoQuery, Page, PageQuery, Password, Problem, Role } from '../schemas.js'
 
 const User = Type.Object({
   email: Type.String(),
@@ -72,7 +72,8 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['users'],
       summary: 'One user',
       params: EmailParam,
-      response: { 200: User, 404: Problem },
+      querystring: NoQuery,
+      response: { 200: User, 400: Problem, 404: Problem },
     }),
     async (request) => {
       const user = await app.users.find(request.params.email)

@@ -2,7 +2,7 @@
 // builders, and a seeded generator of realistic histories (reproducible from its seed).
 import { priceLines } from '../../../src/commands/order/pricing.js'
 import type { DomainEvent, EventData } from '../../../src/events/catalog.js'
-import { BUCKET_MS } from '../../../src/projections/summaries-projection.js'
+import { QUARTER_HOUR_MS } from '../../../src/shared/quarter-hours.js'
 
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
@@ -22,6 +22,8 @@ export interface CatalogEntry {
   name: string
   unit_price: number
   tax_rate_bp: number
+  /** Default INR. */
+  currency?: string
 }
 
 /** The catalogue of the hand-written specs. */
@@ -38,7 +40,7 @@ export const streamOf = (event: DomainEvent): string =>
 export const at = (iso: string, event: DomainEvent): Commit => ({ at: Date.parse(iso), event })
 
 export const skuEvents = {
-  created: (entry: CatalogEntry): DomainEvent => ({ type: 'sku.created', data: { ...entry, currency: 'INR' } }),
+  created: (entry: CatalogEntry): DomainEvent => ({ type: 'sku.created', data: { ...entry, currency: entry.currency ?? 'INR' } }),
   updated: (sku: string, changes: EventData<'sku.updated'>['changes']): DomainEvent => ({
     type: 'sku.updated',
     data: { sku, changes },
@@ -59,12 +61,19 @@ export const orderEvents = {
     options: { catalog?: readonly CatalogEntry[]; notes?: string; customer?: string } = {},
   ): DomainEvent => {
     const catalog = options.catalog ?? SPEC_CATALOG
+    const entries = Object.entries(lines).map(([sku, quantity]) => {
+      const entry = catalog.find((e) => e.sku === sku)
+      if (!entry) throw new Error(`no ${sku} in the test catalogue`)
+      return { entry, quantity }
+    })
     const priced = priceLines(
-      Object.entries(lines).map(([sku, quantity]) => {
-        const entry = catalog.find((e) => e.sku === sku)
-        if (!entry) throw new Error(`no ${sku} in the test catalogue`)
-        return { sku, name: entry.name, quantity, unit_price: entry.unit_price, tax_rate_bp: entry.tax_rate_bp }
-      }),
+      entries.map(({ entry, quantity }) => ({
+        sku: entry.sku,
+        name: entry.name,
+        quantity,
+        unit_price: entry.unit_price,
+        tax_rate_bp: entry.tax_rate_bp,
+      })),
     )
     return {
       type: 'order.created',
@@ -72,7 +81,7 @@ export const orderEvents = {
         order_id,
         sales_rep,
         customer: { name: options.customer ?? 'ACME Ltd' },
-        currency: 'INR',
+        currency: entries[0]?.entry.currency ?? 'INR',
         ...priced,
         ...(options.notes === undefined ? {} : { notes: options.notes }),
       },
@@ -92,7 +101,7 @@ export const orderEvents = {
 }
 
 /** mulberry32: a tiny seeded PRNG, so every generated history can be reproduced from its seed. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -103,12 +112,14 @@ function mulberry32(seed: number): () => number {
   }
 }
 
+/** Two currencies: an order is in one, so its lines come from that currency's SKUs. */
 const GENERATED_CATALOG: readonly CatalogEntry[] = [
   { sku: 'SKU-APPLE', name: 'Apple crate', unit_price: 12_345, tax_rate_bp: 1800 },
   { sku: 'SKU-BOLT', name: 'Bolt box', unit_price: 799, tax_rate_bp: 1200 },
-  { sku: 'SKU-CABLE', name: 'Cable drum', unit_price: 250_000, tax_rate_bp: 2800 },
-  { sku: 'SKU-DESK', name: 'Desk', unit_price: 1_999_999, tax_rate_bp: 500 },
+  { sku: 'SKU-CABLE', name: 'Cable drum', unit_price: 250_000, tax_rate_bp: 2800, currency: 'USD' },
+  { sku: 'SKU-DESK', name: 'Desk', unit_price: 1_999_999, tax_rate_bp: 500, currency: 'USD' },
   { sku: 'SKU-EGG', name: 'Egg tray', unit_price: 45, tax_rate_bp: 0 },
+  { sku: 'SKU-FAN', name: 'Fan', unit_price: 4_999, tax_rate_bp: 0, currency: 'USD' },
 ]
 const GENERATED_REPS = ['alice@example.com', 'bob@example.com', 'chandra@example.com', 'dana@example.com'] as const
 const CARRIERS = ['DHL', 'BlueDart', 'FedEx'] as const
@@ -122,8 +133,8 @@ export interface HistoryOptions {
 }
 
 /**
- * A realistic history in time order: the catalogue, a SKU that is updated, deactivated and
- * reactivated, and `orders` orders by several reps at random times over `days` days (some
+ * A realistic history in time order: the catalogue (SKUs in INR and USD), a SKU that is updated, deactivated and
+ * reactivated, and `orders` orders by several reps, each in one currency, at random times over `days` days (some
  * exactly on or just before a quarter hour), with random lines and quantities; about a
  * quarter are cancelled at a random later time (often on a later day), most of the others
  * move along confirmed → shipped → delivered.
@@ -173,10 +184,11 @@ export function generateHistory({ seed, orders, days, start }: HistoryOptions): 
     let created = start + Math.floor(rng() * days * DAY)
     const edge = rng()
     if (edge < 0.1)
-      created -= created % BUCKET_MS // exactly on a quarter hour
-    else if (edge < 0.15) created += BUCKET_MS - 1 - (created % BUCKET_MS) // its very last millisecond
+      created -= created % QUARTER_HOUR_MS // exactly on a quarter hour
+    else if (edge < 0.15) created += QUARTER_HOUR_MS - 1 - (created % QUARTER_HOUR_MS) // its very last millisecond
     const rep = GENERATED_REPS[int(0, GENERATED_REPS.length - 1)] as string
-    const skus = shuffle(GENERATED_CATALOG).slice(0, int(1, 3))
+    const currency = rng() < 0.6 ? 'INR' : 'USD'
+    const skus = shuffle(GENERATED_CATALOG.filter((entry) => (entry.currency ?? 'INR') === currency)).slice(0, int(1, 3))
     const lines = Object.fromEntries(skus.map((entry) => [entry.sku, rng() < 0.1 ? int(50, 500) : int(1, 12)]))
     add(created, orderEvents.created(id, rep, lines, { catalog: GENERATED_CATALOG, customer: `Customer ${int(1, 40)}` }))
 

@@ -2,6 +2,7 @@ import { describe, it } from 'vitest'
 import type { ContractContext } from './context.js'
 import { ORDERS } from './harness.js'
 import { type CatalogEntry, SKU_A, SKU_B, at, orderEvents, skuEvents } from './history.js'
+import { quarterHourOf } from '../../../src/shared/quarter-hours.js'
 
 /** A priced order line as the orders read model shows it. */
 const lineOf = (entry: CatalogEntry, quantity: number, line_subtotal: number, line_tax: number) => ({
@@ -38,6 +39,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
+            customer_keys: ['acme ltd'],
             items: [lineOf(SKU_A, 2, 20_000, 3_600), lineOf(SKU_B, 1, 2_550, 128)],
             currency: 'INR',
             subtotal: 22_550,
@@ -50,6 +52,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             created_position: 3,
             skus: ['SKU-A', 'SKU-B'],
             created_at: '2024-03-01T09:05:00.000Z',
+            created_bucket: quarterHourOf(Date.parse('2024-03-01T09:05:00.000Z')),
             updated_at: '2024-03-02T08:15:00.000Z',
             confirmed_at: '2024-03-01T10:00:00.000Z',
             shipped_at: '2024-03-01T12:30:00.000Z',
@@ -76,6 +79,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
+            customer_keys: ['acme ltd'],
             items: [lineOf(SKU_B, 4, 10_200, 510)],
             currency: 'INR',
             subtotal: 10_200,
@@ -88,6 +92,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             created_position: 3,
             skus: ['SKU-B'],
             created_at: '2024-03-01T09:05:00.000Z',
+            created_bucket: quarterHourOf(Date.parse('2024-03-01T09:05:00.000Z')),
             updated_at: '2024-03-03T17:45:00.000Z',
             cancelled_at: '2024-03-03T17:45:00.000Z',
             cancel_reason: 'customer changed their mind',
@@ -98,6 +103,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             number: 2,
             sales_rep: 'bob@example.com',
             customer: { name: 'ACME Ltd' },
+            customer_keys: ['acme ltd'],
             items: [lineOf(SKU_A, 1, 10_000, 1_800)],
             currency: 'INR',
             subtotal: 10_000,
@@ -110,6 +116,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             created_position: 4,
             skus: ['SKU-A'],
             created_at: '2024-03-01T09:06:00.000Z',
+            created_bucket: quarterHourOf(Date.parse('2024-03-01T09:06:00.000Z')),
             updated_at: '2024-03-01T09:30:00.000Z',
             confirmed_at: '2024-03-01T09:30:00.000Z',
           },
@@ -135,6 +142,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             number: 1,
             sales_rep: 'alice@example.com',
             customer: { name: 'ACME Ltd' },
+            customer_keys: ['acme ltd'],
             items: [lineOf(SKU_A, 1, 10_000, 1_800)],
             currency: 'INR',
             subtotal: 10_000,
@@ -147,6 +155,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             created_position: 3,
             skus: ['SKU-A'],
             created_at: '2024-03-01T09:00:00.000Z',
+            created_bucket: quarterHourOf(Date.parse('2024-03-01T09:00:00.000Z')),
             updated_at: '2024-03-01T09:20:00.000Z',
             confirmed_at: '2024-03-01T09:10:00.000Z',
             shipped_at: '2024-03-01T09:20:00.000Z',
@@ -157,6 +166,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             number: 2,
             sales_rep: 'bob@example.com',
             customer: { name: 'ACME Ltd' },
+            customer_keys: ['acme ltd'],
             items: [lineOf(SKU_B, 3, 7_650, 383), lineOf(SKU_A, 5, 50_000, 9_000)],
             currency: 'INR',
             subtotal: 57_650,
@@ -170,6 +180,7 @@ export function describeOrdersProjection({ freshFixtureEachTest, projectionSpec 
             created_position: 4,
             skus: ['SKU-B', 'SKU-A'],
             created_at: '2024-03-01T09:00:00.000Z',
+            created_bucket: quarterHourOf(Date.parse('2024-03-01T09:00:00.000Z')),
             updated_at: '2024-03-01T09:00:00.000Z',
           },
         ])

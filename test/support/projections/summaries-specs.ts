@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest'
 import { ALL_SKUS, type SummaryCounters } from '../../../src/projections/summaries-projection.js'
+import { monthOf } from '../../../src/shared/quarter-hours.js'
 import type { ContractContext } from './context.js'
 import { SUMMARIES } from './harness.js'
 import { SKU_A, SKU_B, SKU_C, at, orderEvents, skuEvents } from './history.js'
@@ -12,7 +13,8 @@ export function describeSummariesProjection({ freshFixtureEachTest, projectionSp
     const spec = projectionSpec(SUMMARIES, fixture)
     const row = (iso: string, sales_rep: string, sku: string, last_position: number, counters: Partial<SummaryCounters>) => {
       const bucket = Date.parse(iso)
-      return { _id: `${bucket}|${sales_rep}|${sku}`, last_position, bucket, sales_rep, sku, ...zero(), ...counters }
+      const key = { bucket, currency: 'INR', sales_rep, sku }
+      return { _id: `${bucket}|INR|${sales_rep}|${sku}`, last_position, ...key, month: monthOf(bucket), ...zero(), ...counters }
     }
 
     it('rows per quarter hour × rep × SKU plus the order-level "*" row; cancellations count in the bucket of creation', async () => {

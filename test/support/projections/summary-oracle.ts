@@ -2,10 +2,11 @@
 // reports built on them, recomputed from the raw events alone, as simply as possible.
 import type { EventData } from '../../../src/events/catalog.js'
 import type { ReadEvent } from '../../../src/events/envelope.js'
-import { ALL_SKUS, BUCKET_MS, type SummaryCounters, type SummaryRow } from '../../../src/projections/summaries-projection.js'
-import type { Report, ReportBucket } from '../../../src/queries/report-queries.js'
+import { DateTime } from 'luxon'
+import { ALL_SKUS, type SummaryCounters, type SummaryRow } from '../../../src/projections/summaries-projection.js'
+import type { CurrencyFigures, Report, ReportBucket } from '../../../src/queries/report-queries.js'
+import { QUARTER_HOUR_MS, monthOf } from '../../../src/shared/quarter-hours.js'
 import { byId } from './harness.js'
-import { DAY, HOUR, MINUTE } from './history.js'
 
 const COUNTERS = [
   'order_count',
@@ -49,6 +50,7 @@ function skuLines(order: EventData<'order.created'>): Map<string, SummaryCounter
 interface SummaryFact {
   position: number
   createdAt: number
+  currency: string
   salesRep: string
   order: SummaryCounters
   skus: Map<string, SummaryCounters>
@@ -63,6 +65,7 @@ function summaryFacts(events: readonly ReadEvent[]): SummaryFact[] {
       const fact: SummaryFact = {
         position: event.position,
         createdAt: Date.parse(event.metadata.timestamp),
+        currency: order.currency,
         salesRep: order.sales_rep,
         order: {
           ...zero(),
@@ -108,17 +111,27 @@ const addInto = (target: SummaryCounters, counters: SummaryCounters) => {
 /** The rows `order_summaries` must hold for these events, recomputed from scratch. */
 export function bruteForceRows(events: readonly ReadEvent[]): SummaryRow[] {
   const rows = new Map<string, SummaryRow>()
-  const touch = (bucket: number, salesRep: string, sku: string, position: number, counters: SummaryCounters) => {
-    const id = `${bucket}|${salesRep}|${sku}`
-    const row = rows.get(id) ?? { _id: id, last_position: 0, bucket, sales_rep: salesRep, sku, ...zero() }
+  const touch = (fact: SummaryFact, bucket: number, sku: string, counters: SummaryCounters) => {
+    const { currency, salesRep, position } = fact
+    const id = `${bucket}|${currency}|${salesRep}|${sku}`
+    const row = rows.get(id) ?? {
+      _id: id,
+      last_position: 0,
+      bucket,
+      currency,
+      sales_rep: salesRep,
+      sku,
+      month: monthOf(bucket),
+      ...zero(),
+    }
     addInto(row, counters)
     row.last_position = Math.max(row.last_position, position)
     rows.set(id, row)
   }
   for (const fact of summaryFacts(events)) {
-    const bucket = fact.createdAt - (fact.createdAt % BUCKET_MS)
-    touch(bucket, fact.salesRep, ALL_SKUS, fact.position, fact.order)
-    for (const [sku, line] of fact.skus) touch(bucket, fact.salesRep, sku, fact.position, line)
+    const bucket = fact.createdAt - (fact.createdAt % QUARTER_HOUR_MS)
+    touch(fact, bucket, ALL_SKUS, fact.order)
+    for (const [sku, line] of fact.skus) touch(fact, bucket, sku, line)
   }
   return byId([...rows.values()])
 }
@@ -130,6 +143,7 @@ export type Granularity = 'hour' | 'day' | 'month'
 export type FlatBucket = SummaryCounters & {
   start: number
   end: number
+  currency: string
   group: string
   net_amount: number
   average_order_value: number
@@ -138,76 +152,109 @@ export type FlatBucket = SummaryCounters & {
 const roundHalfUp = (total: number, count: number) =>
   count === 0 ? 0 : Number((2n * BigInt(total) + BigInt(count)) / (2n * BigInt(count)))
 
-const byStartAndGroup = (a: FlatBucket, b: FlatBucket) =>
-  a.start - b.start || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0)
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+const byStartCurrencyAndGroup = (a: FlatBucket, b: FlatBucket) =>
+  a.start - b.start || compare(a.currency, b.currency) || compare(a.group, b.group)
 
 export function flatten(report: Report): FlatBucket[] {
   return report.buckets
     .map((bucket: ReportBucket): FlatBucket => ({
       start: Date.parse(bucket.start),
       end: Date.parse(bucket.end),
+      currency: bucket.currency,
       group: bucket.sales_rep ?? bucket.sku ?? '',
       ...countersOf(bucket),
       net_amount: bucket.net_amount,
       average_order_value: bucket.average_order_value,
     }))
-    .sort(byStartAndGroup)
+    .sort(byStartCurrencyAndGroup)
 }
 
-/** Local period bounds in a zone of fixed offset (`offsetMin` east of UTC; no DST in the zones used). */
-function periodOf(ms: number, granularity: Granularity, offsetMin: number): { start: number; end: number } {
-  const offset = offsetMin * MINUTE
-  const local = ms + offset
-  if (granularity === 'month') {
-    const date = new Date(local)
-    return {
-      start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) - offset,
-      end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) - offset,
-    }
-  }
-  const length = granularity === 'day' ? DAY : HOUR
-  const start = local - (((local % length) + length) % length) - offset
-  return { start, end: start + length }
+/** What a report asks: `[from, to)` in epoch ms, the zone of its periods, and an optional currency. */
+export interface OracleRange {
+  from: number
+  to: number
+  zone: string
+  currency?: string
 }
 
-/** Adds up buckets per (period, group), as a report of that granularity must show them. */
+/** The local period of `granularity` that `ms` falls in, in `zone` (DST included), as epoch ms. */
+function periodOf(ms: number, granularity: Granularity, zone: string): { start: number; end: number } {
+  const start = DateTime.fromMillis(ms, { zone }).startOf(granularity)
+  return { start: start.toMillis(), end: start.plus({ [granularity]: 1 }).toMillis() }
+}
+
+/** Adds up items per (period, currency, group), clipped to the range, as a report of that granularity must show them. */
 export function rollUp(
-  items: readonly { at: number; group: string; counters: SummaryCounters }[],
+  items: readonly { at: number; currency: string; group: string; counters: SummaryCounters }[],
   granularity: Granularity,
-  offsetMin: number,
-  to: number,
+  range: OracleRange,
 ): FlatBucket[] {
-  const sums = new Map<string, { start: number; end: number; group: string; counters: SummaryCounters }>()
+  const sums = new Map<string, { start: number; end: number; currency: string; group: string; counters: SummaryCounters }>()
   for (const item of items) {
-    const { start, end } = periodOf(item.at, granularity, offsetMin)
-    const key = `${start}|${item.group}`
-    const entry = sums.get(key) ?? { start, end: Math.min(end, to), group: item.group, counters: zero() }
+    const { start, end } = periodOf(item.at, granularity, range.zone)
+    const key = `${start}|${item.currency}|${item.group}`
+    const entry = sums.get(key) ?? {
+      start: Math.max(start, range.from),
+      end: Math.min(end, range.to),
+      currency: item.currency,
+      group: item.group,
+      counters: zero(),
+    }
     addInto(entry.counters, item.counters)
     sums.set(key, entry)
   }
   return [...sums.values()]
-    .map(({ start, end, group, counters }) => ({
+    .map(({ start, end, currency, group, counters }) => ({
       start,
       end,
+      currency,
       group,
       ...counters,
       net_amount: counters.total_amount - counters.cancelled_amount,
       average_order_value: roundHalfUp(counters.total_amount, counters.order_count),
     }))
-    .sort(byStartAndGroup)
+    .sort(byStartCurrencyAndGroup)
 }
+
+/** The facts of the orders created in the range (and in its currency), whenever they were cancelled. */
+const factsIn = (events: readonly ReadEvent[], range: OracleRange) =>
+  summaryFacts(events).filter(
+    (fact) =>
+      fact.createdAt >= range.from &&
+      fact.createdAt < range.to &&
+      (range.currency === undefined || fact.currency === range.currency),
+  )
 
 /** A report recomputed from the raw events (order creations and cancellations) alone. */
 export function bruteForceReport(
   events: readonly ReadEvent[],
   groupBy: GroupBy,
   granularity: Granularity,
-  offsetMin: number,
-  to: number,
+  range: OracleRange,
 ): FlatBucket[] {
-  const items = summaryFacts(events).flatMap((fact) => {
-    if (groupBy === 'sku') return [...fact.skus].map(([sku, counters]) => ({ at: fact.createdAt, group: sku, counters }))
-    return [{ at: fact.createdAt, group: groupBy === 'sales_rep' ? fact.salesRep : '', counters: fact.order }]
+  const items = factsIn(events, range).flatMap((fact) => {
+    const { createdAt: at, currency } = fact
+    if (groupBy === 'sku') return [...fact.skus].map(([sku, counters]) => ({ at, currency, group: sku, counters }))
+    return [{ at, currency, group: groupBy === 'sales_rep' ? fact.salesRep : '', counters: fact.order }]
   })
-  return rollUp(items, granularity, offsetMin, to)
+  return rollUp(items, granularity, range)
+}
+
+/** The report's totals recomputed from the raw events: per currency, order-level figures. */
+export function bruteForceTotals(events: readonly ReadEvent[], range: OracleRange): CurrencyFigures[] {
+  const sums = new Map<string, SummaryCounters>()
+  for (const fact of factsIn(events, range)) {
+    const counters = sums.get(fact.currency) ?? zero()
+    addInto(counters, fact.order)
+    sums.set(fact.currency, counters)
+  }
+  return [...sums]
+    .sort(([a], [b]) => compare(a, b))
+    .map(([currency, counters]) => ({
+      currency,
+      ...counters,
+      net_amount: counters.total_amount - counters.cancelled_amount,
+      average_order_value: roundHalfUp(counters.total_amount, counters.order_count),
+    }))
 }
