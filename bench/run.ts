@@ -1,7 +1,8 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, login, orders, metrics (also part of orders), reads, realtime, ferretdb,
-// cluster. Without arguments, all of them (metrics once, inside orders).
+// in the same run. Sections: store, durable, login, orders, metrics (also part of orders), reads, realtime,
+// ferretdb, cluster. Without arguments, all of them (metrics once, inside orders).
 import { benchCluster } from './cluster.js'
+import { benchDurableStore } from './durable-store.js'
 import { benchEventStore } from './event-store.js'
 import { benchFerretDb } from './ferretdb-cost.js'
 import { benchLogin } from './login.js'
@@ -11,6 +12,7 @@ import { benchRealtime } from './realtime.js'
 
 const sections: Record<string, () => Promise<void>> = {
   store: benchEventStore,
+  durable: benchDurableStore,
   login: benchLogin,
   orders: benchOrdersApi,
   metrics: benchMetricsCost,
