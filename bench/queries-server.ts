@@ -1,5 +1,6 @@
-// The embedded service for `npm run bench -- reads`, in its own process, seeded with
-// 100 000 orders. Prints one JSON line: {port, token, page200}.
+// The embedded service for `npm run bench -- reads`, in its own process (run with
+// --expose-gc), seeded with 100 000 orders. Measures the heap a CSV export of all of them
+// takes, then prints one JSON line: {port, token, page200, export}.
 import { benchApp } from './embedded-app.js'
 import { defineAbilityFor } from '../src/auth/abilities.js'
 
@@ -10,7 +11,7 @@ const admin = await app.users.find('admin@bench.local')
 if (!admin) throw new Error('no bench admin')
 const { access_token } = await app.issueToken(admin)
 const context = { actor: admin.email, correlationId: 'bench' }
-const principal = { sub: admin.email, role: 'admin' as const }
+const principal = { sub: 'rep@bench.local', role: 'sales_rep' as const }
 const { sku } = await app.skuCommands.create(
   { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
   context,
@@ -28,15 +29,48 @@ for (let i = 0; i < ORDERS; i++) {
 await app.projections.waitFor('orders', last, 120_000)
 
 // Walk 199 pages to find where page 200 starts.
-const ability = defineAbilityFor(principal)
+const ability = defineAbilityFor({ sub: admin.email, role: 'admin' })
 let cursor: string | null = null
 for (let page = 1; page < 200; page++) {
   cursor = (await app.orderQueries.list(ability, {}, { limit: 50, ...(cursor ? { cursor } : {}) })).next_cursor
 }
 const address = app.server.address()
-console.log(
-  JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, token: access_token, page200: cursor }),
-)
+const port = typeof address === 'object' && address ? address.port : 0
+
+/**
+ * Downloads the CSV export of every order from this process's own server, reading and
+ * dropping each chunk, while sampling the heap every 10 ms: the growth over the heap after
+ * a full GC is what the export costs (the rows are pulled a page at a time).
+ */
+async function exportHeap(): Promise<{ rows: number; mb: number; seconds: number; heapGrowthMb: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('run with --expose-gc')
+  gc()
+  const before = process.memoryUsage().heapUsed
+  let peak = before
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed)
+  }, 10)
+  const started = performance.now()
+  const response = await fetch(`http://127.0.0.1:${port}/api/orders?format=csv`, {
+    headers: { authorization: `Bearer ${access_token}` },
+  })
+  let bytes = 0
+  let lines = 0
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength
+    for (const byte of chunk) if (byte === 10) lines++
+  }
+  clearInterval(sampler)
+  return {
+    rows: lines - 1,
+    mb: bytes / 1e6,
+    seconds: (performance.now() - started) / 1000,
+    heapGrowthMb: (peak - before) / 1e6,
+  }
+}
+
+console.log(JSON.stringify({ port, token: access_token, page200: cursor, export: await exportHeap() }))
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0))
 })

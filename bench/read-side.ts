@@ -3,9 +3,13 @@ import { buildApp } from '../src/api/app.js'
 import { loadConfig } from '../src/infra/config.js'
 import { load, startBenchServer } from './http.js'
 import { type Row, format, perSecond, printTable } from './report.js'
+import { benchReports } from './reports.js'
 import { benchMongo } from './servers.js'
 
-/** Rebuild throughput (memory and MongoDB wire) and list latency at page 1 vs page 200 over 100 000 orders. */
+/**
+ * Rebuild throughput (memory and MongoDB wire), list latency at page 1 vs page 200 and the
+ * heap of a CSV export over 100 000 orders, and a year's report with arbitrary bounds.
+ */
 export async function benchReadSide(): Promise<void> {
   const rows: Row[] = []
   rows.push(await rebuildRate('memory', undefined, 20_000))
@@ -23,8 +27,25 @@ export async function benchReadSide(): Promise<void> {
   }
   printTable('Rebuilding the orders projection from position 0', rows)
 
-  const server = await startBenchServer('bench/queries-server.ts')
-  const { port, token, page200 } = server.hello as { port: number; token: string; page200: string }
+  const server = await startBenchServer('bench/queries-server.ts', {}, ['--expose-gc'])
+  const {
+    port,
+    token,
+    page200,
+    export: csv,
+  } = server.hello as {
+    port: number
+    token: string
+    page200: string
+    export: { rows: number; mb: number; seconds: number; heapGrowthMb: number }
+  }
+  printTable('CSV export of every order (embedded, streamed a page at a time)', [
+    {
+      what: `GET /api/orders?format=csv: ${csv.rows.toLocaleString('en-US')} rows, ${csv.mb.toFixed(1)} MB`,
+      figure: `${csv.heapGrowthMb.toFixed(1)} MB heap growth (peak over the heap after GC)`,
+      baseline: `${csv.seconds.toFixed(1)} s`,
+    },
+  ])
   try {
     const page = (query: string) =>
       load({
@@ -53,6 +74,7 @@ export async function benchReadSide(): Promise<void> {
   } finally {
     await server.stop()
   }
+  await benchReports()
 }
 
 async function rebuildRate(what: string, mongodbUri: string | undefined, orders: number): Promise<Row> {
@@ -66,7 +88,7 @@ async function rebuildRate(what: string, mongodbUri: string | undefined, orders:
   const app = await buildApp({ config, announce: () => undefined })
   try {
     const context = { actor: 'admin@bench.local', correlationId: 'bench' }
-    const principal = { sub: 'admin@bench.local', role: 'admin' as const }
+    const principal = { sub: 'rep@bench.local', role: 'sales_rep' as const }
     const { sku } = await app.skuCommands.create(
       { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
       context,

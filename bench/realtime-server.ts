@@ -11,6 +11,8 @@ await app.listen({ port: 0, host: '127.0.0.1' })
 const admin = await app.users.find('admin@bench.local')
 if (!admin) throw new Error('no bench admin')
 const { access_token } = await app.issueToken(admin)
+// The sales rep the admin places orders for.
+await app.users.create({ email: 'rep@bench.local', name: 'Rep', password: 'bench-rep-password', role: 'sales_rep' })
 const { sku } = await app.skuCommands.create(
   { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
   { actor: admin.email, correlationId: 'bench' },
