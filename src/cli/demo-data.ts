@@ -12,6 +12,7 @@ import type { SkuDetails } from '../commands/sku/decider.js'
 import type { CommitLog } from '../events/commit-log.js'
 import { createEventStore } from '../events/event-store.js'
 import type { Sequences } from '../infra/sequence.js'
+import { mulberry32 } from '../shared/seeded-random.js'
 import type { Users } from '../users/users.js'
 import { UserExistsError } from '../users/user.js'
 
@@ -70,7 +71,7 @@ const CARRIERS = ['DHL', 'Blue Dart', 'UPS', 'FedEx']
 export async function loadDemoData(deps: DemoDeps): Promise<DemoSummary | undefined> {
   if ((await deps.log.lastPosition()) > 0) return undefined
   const end = (deps.now ?? new Date()).getTime()
-  const random = deps.random ?? seeded(20_250_301)
+  const random = deps.random ?? mulberry32(20_250_301)
   let clock = end - 30 * DAY_MS
   const store = createEventStore(deps.log, { source: deps.source, now: () => new Date(clock) })
   const handle = createCommandHandler(store)
@@ -157,16 +158,4 @@ export async function loadDemoData(deps: DemoDeps): Promise<DemoSummary | undefi
     await step.run()
   }
   return { skus: DEMO_SKUS.length, salesReps: DEMO_SALES_REPS.length, orders: ORDERS, byStatus }
-}
-
-/** A small seeded generator (mulberry32): the same demo data every time. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }

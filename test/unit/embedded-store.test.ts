@@ -33,6 +33,19 @@ async function placed(url: string, token: string, n: number): Promise<string> {
   return body.order_id
 }
 
+/** A first life of the service on `dataDir`: the SKU, the rep and `count` orders, then a clean stop. */
+async function firstLife(dataDir: string, count: number): Promise<{ token: string; ids: string[] }> {
+  const first = startEmbedded(dataDir, ADMIN)
+  const url = await first.url
+  const token = await login(url, adminCredentials)
+  await setUp(url, token)
+  const ids: string[] = []
+  for (let n = 1; n <= count; n++) ids.push(await placed(url, token, n))
+  first.child.kill('SIGTERM')
+  expect(await first.exited).toBe(0)
+  return { token, ids }
+}
+
 describe('the embedded store keeps its data in DATA_DIR', () => {
   it('restart keeps everything: the printed admin password, old tokens, users, orders, history, reports', async () => {
     const dataDir = await tempDataDir()
@@ -142,13 +155,7 @@ describe('the embedded store keeps its data in DATA_DIR', () => {
 
   it('a truncated last record: the start warns, naming the offset, and only that record is lost', async () => {
     const dataDir = await tempDataDir()
-    const first = startEmbedded(dataDir, ADMIN)
-    const url = await first.url
-    const token = await login(url, adminCredentials)
-    await setUp(url, token)
-    const ids = [await placed(url, token, 1), await placed(url, token, 2), await placed(url, token, 3)]
-    first.child.kill('SIGTERM')
-    expect(await first.exited).toBe(0)
+    const { token, ids } = await firstLife(dataDir, 3)
     const log = join(dataDir, 'events.log')
     const last = (await recordsOf(log)).at(-1) as { offset: number; length: number }
     await truncate(log, last.offset + 25)
@@ -165,13 +172,7 @@ describe('the embedded store keeps its data in DATA_DIR', () => {
 
   it('a corrupted record in the middle: the service refuses to start, naming the byte offset, and leaves the log as it is', async () => {
     const dataDir = await tempDataDir()
-    const first = startEmbedded(dataDir, ADMIN)
-    const url = await first.url
-    const token = await login(url, adminCredentials)
-    await setUp(url, token)
-    for (let n = 1; n <= 3; n++) await placed(url, token, n)
-    first.child.kill('SIGTERM')
-    expect(await first.exited).toBe(0)
+    await firstLife(dataDir, 3)
     const log = join(dataDir, 'events.log')
     const damaged = (await recordsOf(log))[1] as { offset: number; length: number }
     const bytes = await readFile(log)

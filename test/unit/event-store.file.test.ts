@@ -34,6 +34,14 @@ async function openLog(path: string, journalSeen: (journal: CommitJournal) => Co
   return { log, journal, tails, store: createEventStore<NewEvent>(log, { source: 'test-instance' }) }
 }
 
+/** A log at `path` holding one commit for each of streams s-1 … s-<count>; returns its records. */
+async function logOf(path: string, count: number) {
+  const { store, journal } = await openLog(path)
+  for (let i = 1; i <= count; i++) await store.append(`s-${i}`, [created(i)], who)
+  await journal.close()
+  return recordsOf(path)
+}
+
 let dir: string
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'file-commit-log-'))
@@ -114,11 +122,7 @@ describe('file commit journal', () => {
 
   it('a torn tail (incomplete last record) is cut off and reported; only that record is lost', async () => {
     const path = join(dir, 'events.log')
-    const first = await openLog(path)
-    for (let i = 1; i <= 5; i++) await first.store.append(`s-${i}`, [created(i)], who)
-    await first.journal.close()
-    const records = await recordsOf(path)
-    const last = records.at(-1) as { offset: number; length: number }
+    const last = (await logOf(path, 5)).at(-1) as { offset: number; length: number }
     await truncate(path, last.offset + Math.floor(last.length / 2))
 
     const second = await openLog(path)
@@ -147,9 +151,7 @@ describe('file commit journal', () => {
     ['zeros where a write did not land', (record: Buffer) => Buffer.alloc(record.length)],
   ])('a tail of %s after the last valid record is cut off', async (_name, damage) => {
     const path = join(dir, 'events.log')
-    const first = await openLog(path)
-    await first.store.append('s-1', [created(1)], who)
-    await first.journal.close()
+    await logOf(path, 1)
     const size = (await stat(path)).size
     const tail = damage(encodeRecord(JSON.stringify([2, 's-2', 1, null, null, 0, []])))
     await writeFile(path, tail, { flag: 'a' })
@@ -162,10 +164,7 @@ describe('file commit journal', () => {
 
   it('a damaged record followed by valid ones refuses to open, naming its byte offset, and changes nothing', async () => {
     const path = join(dir, 'events.log')
-    const first = await openLog(path)
-    for (let i = 1; i <= 5; i++) await first.store.append(`s-${i}`, [created(i)], who)
-    await first.journal.close()
-    const records = await recordsOf(path)
+    const records = await logOf(path, 5)
     const damaged = records[2] as { offset: number; length: number }
     const bytes = await readFile(path)
     bytes[damaged.offset + 20] = (bytes[damaged.offset + 20] ?? 0) ^ 0x01
@@ -181,9 +180,7 @@ describe('file commit journal', () => {
 
   it('a valid record out of order (a commit written twice) refuses to open, naming its byte offset', async () => {
     const path = join(dir, 'events.log')
-    const first = await openLog(path)
-    await first.store.append('s-1', [created(1)], who)
-    await first.journal.close()
+    await logOf(path, 1)
     const bytes = await readFile(path)
     await writeFile(path, Buffer.concat([bytes, bytes]))
 

@@ -3,6 +3,7 @@
 import { priceLines } from '../../../src/commands/order/pricing.js'
 import type { DomainEvent, EventData } from '../../../src/events/catalog.js'
 import { QUARTER_HOUR_MS } from '../../../src/shared/quarter-hours.js'
+import { mulberry32 } from '../../../src/shared/seeded-random.js'
 
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
@@ -100,17 +101,8 @@ export const orderEvents = {
   cancelled: (order_id: string, reason: string): DomainEvent => ({ type: 'order.cancelled', data: { order_id, reason } }),
 }
 
-/** mulberry32: a tiny seeded PRNG, so every generated history can be reproduced from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** The seeded generator histories are made with (shared with the demo data set). */
+export { mulberry32 }
 
 /** Two currencies: an order is in one, so its lines come from that currency's SKUs. */
 const GENERATED_CATALOG: readonly CatalogEntry[] = [
