@@ -10,6 +10,7 @@ import { ordersCollection, ordersProjection } from '../src/projections/orders-pr
 import type { ReadModelStore } from '../src/projections/read-model.js'
 import { summariesCollection, summariesProjection } from '../src/projections/summaries-projection.js'
 import { type ReportRequest, createReportQueries } from '../src/queries/report-queries.js'
+import { NO_LEASE } from '../test/support/projections/harness.js'
 import { type Row, printTable } from './report.js'
 import { benchMongo } from './servers.js'
 
@@ -110,19 +111,10 @@ async function seedYear(readModels: ReadModelStore): Promise<void> {
   }
   const projections = [summariesProjection, ordersProjection].map((p) => p.generation(readModels, 1, store))
   for (const projection of projections) await projection.ensureIndexes()
-  const lease = {
-    name: 'bench',
-    token: 1,
-    position: 0,
-    valid: () => true,
-    renew: () => Promise.resolve(),
-    checkpoint: () => Promise.resolve(),
-    release: () => Promise.resolve(),
-  }
   for (let after = 0; ;) {
     const page = await store.readAll({ after, limit: 500 })
     if (page.events.length === 0) break
-    for (const projection of projections) await projection.apply(page.events, lease)
+    for (const projection of projections) await projection.apply(page.events, NO_LEASE)
     after = page.position
   }
 }

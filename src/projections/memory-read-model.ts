@@ -49,12 +49,22 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     const tests = filters.map((f) => guard(f as never) as (doc: unknown) => boolean)
     const found: T[] = []
     const { after, descending } = options
+    // Where the documents can be at all, on the sort field: the cursor and any range the filters put on it.
+    const { low, high } = sortRange(filters, this.sort)
+    if (after !== undefined) {
+      if (descending) high.push({ value: after, inclusive: false })
+      else low.push({ value: after, inclusive: false })
+    }
+    const first = lowerBound(this.ordered, (doc) =>
+      low.every(({ value, inclusive }) => this.key(doc) > value || (inclusive && this.key(doc) === value)),
+    )
+    const end = lowerBound(
+      this.ordered,
+      (doc) => high.some(({ value, inclusive }) => this.key(doc) > value || (!inclusive && this.key(doc) === value)),
+      first,
+    )
     const step = descending ? -1 : 1
-    let i: number
-    if (after === undefined) i = descending ? this.ordered.length - 1 : 0
-    else if (descending) i = lowerBound(this.ordered, (doc) => this.key(doc) >= after) - 1
-    else i = lowerBound(this.ordered, (doc) => this.key(doc) > after)
-    for (; i >= 0 && i < this.ordered.length && found.length < options.limit; i += step) {
+    for (let i = descending ? end - 1 : first; i >= first && i < end && found.length < options.limit; i += step) {
       const doc = this.ordered[i] as T
       if (tests.every((test) => test(doc))) found.push(doc)
     }
@@ -124,6 +134,31 @@ class MemoryCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (this.ordered[i]?._id !== doc._id) throw new Error(`memory collection lost track of ${doc._id}`)
     return i
   }
+}
+
+interface Bound {
+  value: number
+  inclusive: boolean
+}
+
+/** The bounds the filters put on the numeric field `field` (`$gt`, `$gte`, `$lt`, `$lte` or an equality). */
+function sortRange(filters: readonly Filter[], field: string): { low: Bound[]; high: Bound[] } {
+  const low: Bound[] = []
+  const high: Bound[] = []
+  for (const filter of filters) {
+    const condition = filter[field]
+    if (typeof condition === 'number') {
+      low.push({ value: condition, inclusive: true })
+      high.push({ value: condition, inclusive: true })
+    } else if (condition !== null && typeof condition === 'object') {
+      const { $gt, $gte, $lt, $lte } = condition as Record<string, unknown>
+      if (typeof $gt === 'number') low.push({ value: $gt, inclusive: false })
+      if (typeof $gte === 'number') low.push({ value: $gte, inclusive: true })
+      if (typeof $lt === 'number') high.push({ value: $lt, inclusive: false })
+      if (typeof $lte === 'number') high.push({ value: $lte, inclusive: true })
+    }
+  }
+  return { low, high }
 }
 
 /**

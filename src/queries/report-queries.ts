@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon'
+import { type DateTime, IANAZone } from 'luxon'
 import type { OrderReadModel } from '../projections/orders-projection.js'
 import type { ReadModelCollection } from '../projections/read-model.js'
 import {
@@ -14,8 +14,9 @@ import {
 import { ValidationError } from '../shared/errors.js'
 import { parseRange } from '../shared/instant.js'
 import { QUARTER_HOUR_MS, monthOf, quarterHourOf } from '../shared/quarter-hours.js'
+import { type Granularity, zonePeriods } from './zone-periods.js'
 
-export type Granularity = 'hour' | 'day' | 'month'
+export type { Granularity }
 export type GroupBy = 'none' | 'sales_rep' | 'sku'
 
 export interface ReportRequest {
@@ -86,46 +87,47 @@ export function createReportQueries(deps: {
         : [...(start < firstWhole ? [[start, firstWhole]] : []), ...(lastWhole < end ? [[lastWhole, end]] : [])]
     for (const [edgeStart = 0, edgeEnd = 0] of edges) parts.push(...(await partialQuarterHour(edgeStart, edgeEnd, currency)))
 
-    const periods = new Map<number, DateTime>()
+    const zonePeriod = zonePeriods(zone, request.granularity, { from: start, to: end })
+    const periods = new Map<number, { start: number; end: number }>()
     const periodOf = (bucket: number) => {
       let period = periods.get(bucket)
       if (!period) {
-        period = DateTime.fromMillis(bucket, { zone }).startOf(request.granularity)
+        period = zonePeriod.periodOf(bucket)
         periods.set(bucket, period)
       }
       return period
     }
-    const groups = new Map<string, { start: DateTime; currency: string; group?: string; sums: SummaryCounters }>()
+    const groups = new Map<
+      string,
+      { period: { start: number; end: number }; currency: string; group?: string; sums: SummaryCounters }
+    >()
     const totals = new Map<string, SummaryCounters>()
     for (const part of parts) {
       if (part.sku === ALL_SKUS) addInto(totals, part.currency, part)
       if ((request.group_by === 'sku') !== (part.sku !== ALL_SKUS)) continue
       const period = periodOf(part.bucket)
       const group = request.group_by === 'sales_rep' ? part.sales_rep : request.group_by === 'sku' ? part.sku : undefined
-      const id = `${period.toMillis()}|${part.currency}|${group ?? ''}`
+      const id = `${period.start}|${part.currency}|${group ?? ''}`
       let entry = groups.get(id)
       if (!entry) {
-        entry = { start: period, currency: part.currency, ...(group === undefined ? {} : { group }), sums: zeroCounters() }
+        entry = { period, currency: part.currency, ...(group === undefined ? {} : { group }), sums: zeroCounters() }
         groups.set(id, entry)
       }
       add(entry.sums, part)
     }
 
     const buckets = [...groups.values()]
-      .sort(
-        (a, b) =>
-          a.start.toMillis() - b.start.toMillis() || compare(a.currency, b.currency) || compare(a.group ?? '', b.group ?? ''),
-      )
-      .map(({ start: period, currency: code, group, sums }): ReportBucket => ({
-        start: iso(DateTime.max(period, from)),
-        end: iso(DateTime.min(period.plus({ [request.granularity]: 1 }), to)),
+      .sort((a, b) => a.period.start - b.period.start || compare(a.currency, b.currency) || compare(a.group ?? '', b.group ?? ''))
+      .map(({ period, currency: code, group, sums }): ReportBucket => ({
+        start: zonePeriod.iso(Math.max(period.start, start)),
+        end: zonePeriod.iso(Math.min(period.end, end)),
         ...(request.group_by === 'sales_rep' && group !== undefined ? { sales_rep: group } : {}),
         ...(request.group_by === 'sku' && group !== undefined ? { sku: group } : {}),
         ...figures(code, sums),
       }))
     return {
-      from: iso(from),
-      to: iso(to),
+      from: zonePeriod.iso(start),
+      to: zonePeriod.iso(end),
       granularity: request.granularity,
       group_by: request.group_by,
       tz: zone.name,
@@ -215,7 +217,3 @@ function averageOf(total: number, count: number): number {
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-
-function iso(value: DateTime): string {
-  return value.toISO({ suppressMilliseconds: false }) ?? ''
-}
