@@ -40,7 +40,7 @@ export async function benchReadSide(): Promise<void> {
     what: `GET /api/orders?format=csv: ${csv.rows.toLocaleString('en-US')} rows, ${csv.mb.toFixed(1)} MB, ${csv.seconds.toFixed(1)} s`,
     figure: `${csv.heapGrowthMb.toFixed(1)} MB heap growth`,
   })
-  printTable('CSV export (embedded, streamed a page at a time; heap growth = peak over the heap after a full GC)', [
+  printTable('CSV export (embedded, streamed a page at a time; live heap growth, measured after a full GC every 50 ms)', [
     exportRow(tenth),
     {
       ...exportRow(all),
