@@ -118,11 +118,50 @@ export function problemFromError(error: FastifyError | Error, request: FastifyRe
   return problem(request, 500, 'INTERNAL', 'An unexpected error occurred; it has been logged with this request id')
 }
 
-/** Every failing field, with a path like `body/items/0/quantity`; unknown fields named. */
+/** A value as a message lists it: strings bare, anything else as JSON. */
+const listed = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
+
+/**
+ * Enumerations and unions named by their allowed values: `enum` and a lone `const` say them,
+ * and an `anyOf` whose branches failed on `const`/`enum`/`type` alone becomes one message
+ * ("must be one of: hour, day, month") in place of a line per branch plus "must match a
+ * schema in anyOf". Other unions keep their branches' messages.
+ */
+function namingAllowedValues(validation: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  const unions = new Map<FastifySchemaValidationError, string[]>()
+  const folded = new Set<FastifySchemaValidationError>()
+  for (const union of validation.filter((v) => v.keyword === 'anyOf')) {
+    const branches = validation.filter(
+      (v) => v.instancePath === union.instancePath && v.schemaPath.startsWith(`${union.schemaPath}/anyOf/`),
+    )
+    const allowed = branches.map(allowedBy)
+    if (branches.length === 0 || allowed.some((values) => values === undefined)) continue
+    unions.set(union, [...new Set(allowed.flat() as string[])])
+    for (const branch of branches) folded.add(branch)
+  }
+  return validation
+    .filter((v) => !folded.has(v))
+    .map((v) => {
+      const allowed = unions.get(v) ?? (v.keyword === 'enum' || v.keyword === 'const' ? allowedBy(v) : undefined)
+      if (allowed === undefined) return v
+      return { ...v, message: allowed.length === 1 ? `must be ${allowed[0] ?? ''}` : `must be one of: ${allowed.join(', ')}` }
+    })
+}
+
+/** What a failed `const`, `enum` or `type` check allowed, written for a message (undefined for other keywords). */
+function allowedBy(v: FastifySchemaValidationError): string[] | undefined {
+  const params = v.params as { allowedValue?: unknown; allowedValues?: unknown[]; type?: unknown }
+  if (v.keyword === 'const') return [listed(params.allowedValue)]
+  if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) return params.allowedValues.map(listed)
+  if (v.keyword === 'type' && typeof params.type === 'string') return [params.type === 'null' ? 'null' : `any ${params.type}`]
+  return undefined
+}
+
+/** Every failing field, with a path like `body/items/0/quantity`; unknown fields named; allowed values listed. */
 function validationErrors(validation: FastifySchemaValidationError[], context: string): FieldError[] {
   const seen = new Set<string>()
   const errors: FieldError[] = []
-  for (const v of validation) {
+  for (const v of namingAllowedValues(validation)) {
     // TypeBox reports an unknown property twice: as "schema is false" and as additionalProperties.
     if (v.keyword === 'boolean') continue
     const params = v.params as { additionalProperties?: string[]; requiredProperties?: string[] }
