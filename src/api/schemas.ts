@@ -1,6 +1,8 @@
 import Type, { type Static, type TSchema } from 'typebox'
 import { ROLES } from '../auth/abilities.js'
 import { IsoDateTime } from '../events/catalog.js'
+import { OrderView } from '../projections/order-view.js'
+import { SkuView } from '../projections/sku-view.js'
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../shared/email.js'
 
 export { IsoDateTime }
@@ -18,15 +20,28 @@ export const Name = Type.String({ minLength: 1, maxLength: 200 })
 
 export const Problem = Type.Object(
   {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    instance: Type.String(),
-    code: Type.String(),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    type: Type.String({ description: 'a stable URN per code, e.g. urn:problem:order-illegal-transition' }),
+    title: Type.String({ description: 'the HTTP status text' }),
+    status: Type.Integer({ description: 'the HTTP status' }),
+    detail: Type.String({ description: 'what went wrong, for people (never internals)' }),
+    instance: Type.String({ description: 'the request path' }),
+    code: Type.String({ description: 'stable and machine-readable, e.g. ORDER.ILLEGAL_TRANSITION' }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({ description: 'where: body/items/0/quantity, querystring/limit, headers/if-match…' }),
+          message: Type.String(),
+        }),
+        { description: 'every failing field (400, 422)' },
+      ),
+    ),
+    retry_after: Type.Optional(Type.Integer({ minimum: 0, description: 'seconds (429, 503), as in Retry-After' })),
   },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
+  {
+    additionalProperties: true,
+    title: 'Problem',
+    description: 'RFC 9457 problem details; some codes add members (current_status, current_version, dependency, outcome…)',
+  },
 )
 export type Problem = Static<typeof Problem> & Record<string, unknown>
 
@@ -35,8 +50,15 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 1024, description: 'next_cursor of the previous page' })),
 }
 
-export function Page<T extends TSchema>(item: T) {
-  return Type.Object({ items: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+/** A page of a list; `title` names it in the OpenAPI document (e.g. `OrderPage`). */
+export function Page<T extends TSchema>(item: T, title?: string) {
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page; null on the last' }),
+    },
+    title === undefined ? {} : { title },
+  )
 }
 
 export const DEFAULT_PAGE_SIZE = 50
@@ -53,3 +75,7 @@ export const ExportFormat = Type.Optional(
 
 export { OrderStatus, OrderView } from '../projections/order-view.js'
 export { SkuView } from '../projections/sku-view.js'
+
+/** The order and SKU views as the OpenAPI document names them (the same properties, titled). */
+export const Order = Type.Object(OrderView.properties, { title: 'Order' })
+export const Sku = Type.Object(SkuView.properties, { title: 'Sku' })

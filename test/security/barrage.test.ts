@@ -7,7 +7,7 @@ import { TEST_PASSWORD, bearer, tokenFor } from '../support/auth.js'
 
 /*
  * Security barrage: a seeded stream of generated requests over every operation of the
- * OpenAPI document (plus the WebSocket handshake route, which the document leaves out).
+ * OpenAPI document (the WebSocket handshake route included: its token is a query parameter).
  * Each request is a valid one with at least one defect that must make the service refuse
  * it: a schema violation, a bad token, a wrong content type, a broken URL, a target that
  * does not exist... Every answer must be a 4xx problem document, and the refused requests
@@ -1021,6 +1021,7 @@ function baselines(world: World): Record<string, Baseline> {
   const lifecycle = (body: JsonObject): Baseline => ({ path: { id: open }, body, refusals: [noSuchOrder, cancelledOrder] })
   const noSuchSku = path('sku', 'NOPE-404', 'refusal.no-such-sku')
   return {
+    getServiceIndex: {},
     getHealth: {},
     getReadiness: {},
     getJwks: {},
@@ -1106,7 +1107,7 @@ function baselines(world: World): Record<string, Baseline> {
   }
 }
 
-/** The WebSocket handshake route, which the OpenAPI document leaves out; a plain GET is never an upgrade. */
+/** The WebSocket handshake route (token in the query); a plain GET is never an upgrade. Used as is if the document lacks it. */
 const WEBSOCKET: Operation = {
   id: 'eventsWebSocket',
   method: 'GET',
@@ -1143,7 +1144,12 @@ async function documentedOperations(app: FastifyInstance): Promise<Operation[]> 
         parameters: op.parameters ?? [],
         ...(body ? { body } : {}),
         pathMethods: methods,
-        auth: !path.startsWith('/api/') || PUBLIC_API_OPERATIONS.has(op.operationId) ? 'public' : 'bearer',
+        auth:
+          op.operationId === WEBSOCKET.id
+            ? WEBSOCKET.auth
+            : !path.startsWith('/api/') || PUBLIC_API_OPERATIONS.has(op.operationId)
+              ? 'public'
+              : 'bearer',
       }
     })
   })

@@ -178,7 +178,8 @@ const routes: RouteCase[] = [
 ]
 
 /** Routes anyone may call without a token. */
-const PUBLIC_ROUTES = ['POST /api/auth/token']
+/** Routes without a bearer token: the login, and the WebSocket feed (token in the query; its roles: test/int/realtime.test.ts). */
+const PUBLIC_ROUTES = ['POST /api/auth/token', 'GET /api/events/ws']
 
 const tokens = {} as Record<Role, string>
 

@@ -5,14 +5,17 @@ import { NoQuery, Problem } from '../schemas.js'
 
 const Name = Type.Union([Type.Literal('orders'), Type.Literal('skus'), Type.Literal('summaries')])
 const Progress = { position: Type.Integer(), lag: Type.Integer() }
-const Status = Type.Object({
-  name: Type.String(),
-  generation: Type.Integer(),
-  state: Type.String(),
-  ...Progress,
-  active_here: Type.Boolean(),
-  rebuild: Type.Optional(Type.Object({ generation: Type.Integer(), ...Progress })),
-})
+const Status = Type.Object(
+  {
+    name: Type.String(),
+    generation: Type.Integer(),
+    state: Type.String(),
+    ...Progress,
+    active_here: Type.Boolean(),
+    rebuild: Type.Optional(Type.Object({ generation: Type.Integer(), ...Progress })),
+  },
+  { title: 'ProjectionStatus' },
+)
 
 /** Projection status and zero-downtime rebuilds (admin). */
 const adminProjectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,21 +32,26 @@ const adminProjectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/admin/projections/:name/rebuild',
-    operation('rebuildProjection', can('rebuild', 'Projection'), {
-      tags: ['admin'],
-      summary: 'Rebuild from position 0 into a new generation; queries keep the current one until it has caught up',
-      params: Type.Object({ name: Name }, { additionalProperties: false }),
-      body: Type.Object({}, { additionalProperties: false }),
-      response: {
-        202: Type.Object({
-          name: Type.String(),
-          generation: Type.Integer(),
-          state: Type.Literal('rebuilding'),
-          already_running: Type.Boolean(),
-        }),
-        404: Problem,
+    operation(
+      'rebuildProjection',
+      can('rebuild', 'Projection'),
+      {
+        tags: ['admin'],
+        summary: 'Rebuild from position 0 into a new generation; queries keep the current one until it has caught up',
+        params: Type.Object({ name: Name }, { additionalProperties: false }),
+        body: Type.Object({}, { additionalProperties: false }),
+        response: {
+          202: Type.Object({
+            name: Type.String(),
+            generation: Type.Integer(),
+            state: Type.Literal('rebuilding'),
+            already_running: Type.Boolean(),
+          }),
+          404: Problem,
+        },
       },
-    }),
+      { problems: { 404: 'No such projection (`PROJECTION.NOT_FOUND`)' } },
+    ),
     async (request, reply) => {
       const { generation, already_running } = await app.projections.rebuild(request.params.name)
       return reply.code(202).send({ name: request.params.name, generation, state: 'rebuilding' as const, already_running })

@@ -17,7 +17,32 @@ const SCOPE_WORDS: Record<LoginLimitScope, string> = {
   email: 'for this e-mail',
 }
 
-const Token = Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() })
+const Token = Type.Object(
+  {
+    access_token: Type.String({ description: 'an RS256 JWT: send it as `Authorization: Bearer <access_token>`' }),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer({ description: 'seconds until it expires' }),
+  },
+  { title: 'Token' },
+)
+const Jwks = Type.Object(
+  {
+    keys: Type.Array(
+      Type.Object(
+        {
+          kty: Type.String(),
+          kid: Type.String(),
+          alg: Type.String(),
+          use: Type.String(),
+          n: Type.String(),
+          e: Type.String(),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { title: 'Jwks', description: 'RFC 7517 JSON Web Key Set: the RSA public keys (current and previous) that verify tokens' },
+)
 
 /** `POST /api/auth/token` (e-mail + password → RS256 token) and the JWKS document. */
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -35,12 +60,22 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/token',
     {
-      ...operation('issueToken', 'public', {
-        tags: ['auth'],
-        summary: 'Exchange e-mail and password for an access token',
-        body: Credentials,
-        response: { 200: Token, 401: Problem, 429: Problem },
-      }),
+      ...operation(
+        'issueToken',
+        'public',
+        {
+          tags: ['auth'],
+          summary: 'Exchange e-mail and password for an access token',
+          body: Credentials,
+          response: { 200: Token, 401: Problem, 429: Problem },
+        },
+        {
+          problems: {
+            401: 'Wrong e-mail or password, or a disabled account (`AUTH.INVALID_CREDENTIALS`)',
+            429: 'Too many failed sign-ins for this e-mail, from this address, or both (`AUTH.TOO_MANY_ATTEMPTS`, `limit` says which), or the API limit (`RATE_LIMITED`)',
+          },
+        },
+      ),
       // Failed logins are limited per (e-mail, IP), per IP and per e-mail, on top of the API limit.
       preHandler: async (request, reply) => {
         const check = await throttle.check(normalizeEmail(request.body.email), request.ip)
@@ -76,7 +111,11 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['auth'], operationId: 'getJwks', summary: 'Public keys that verify this service’s tokens' } },
+    operation('getJwks', 'public', {
+      tags: ['auth'],
+      summary: 'Public keys that verify this service’s tokens',
+      response: { 200: Jwks },
+    }),
     async (_request, reply) => {
       void reply.header('cache-control', 'public, max-age=300')
       return app.keyRing.jwks

@@ -3,6 +3,7 @@ import Type from 'typebox'
 import type { VerifiedToken } from '../../auth/abilities.js'
 import { assertMayFollowFeed, parseAfter, sessionEndEvent } from '../../realtime/feed-access.js'
 import { AppError } from '../../shared/errors.js'
+import { Problem } from '../schemas.js'
 
 const PING_EVERY_MS = 30_000
 
@@ -26,13 +27,36 @@ const eventsWebSocketRoute: FastifyPluginAsync = async (app) => {
   app.route({
     method: 'GET',
     url: '/api/events/ws',
-    config: { auth: 'public' }, // the token is in the query (browsers cannot set headers on a WebSocket)
+    config: {
+      auth: 'public', // the token is in the query (browsers cannot set headers on a WebSocket)
+      doc: {
+        tokenInQuery: true,
+        description:
+          'Open with a WebSocket client (`new WebSocket(url)`): then one JSON message per event, `{"type":"resync",…}` when a reload is needed, `{"type":"token_expired"|"session_revoked",…}` before the server closes (4001, 4003). The messages are described by the AsyncAPI document at `/docs/asyncapi.json`. A plain GET is answered 426.',
+        problems: {
+          401: 'No token, or an invalid, expired or revoked one (`AUTH.*`), before the upgrade',
+          403: 'Only admins and auditors may follow the feed (`AUTH.FORBIDDEN`)',
+          426: 'A plain GET: open it with an Upgrade request (`REQUEST.UPGRADE_REQUIRED`)',
+        },
+      },
+    },
     schema: {
-      hide: true,
+      operationId: 'eventsWebSocket',
+      tags: ['realtime'],
+      summary: 'The live feed over a WebSocket (admin, auditor)',
       querystring: Type.Object(
-        { token: Type.Optional(Type.String({ maxLength: 8192 })), after: Type.Optional(Type.Integer({ minimum: 0 })) },
+        {
+          token: Type.Optional(Type.String({ maxLength: 8192, description: 'the access token' })),
+          after: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'the last `position` received: what came after it is sent first' }),
+          ),
+        },
         { additionalProperties: false },
       ),
+      response: {
+        101: Type.Null({ description: 'Switching Protocols: the feed follows, one JSON message per event' }),
+        426: Problem,
+      },
     },
     preValidation: async (request) => {
       const { token, after } = request.query as { token?: string; after?: number }

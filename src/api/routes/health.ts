@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { operation } from '../operation.js'
 import { problem, sendProblem } from '../problem.js'
+import { Problem } from '../schemas.js'
 
 const Health = Type.Object({ status: Type.Literal('ok') })
 const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('down')])
@@ -19,14 +21,23 @@ const Ready = Type.Object({
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
-    { schema: { tags: ['health'], operationId: 'getHealth', summary: 'Liveness', response: { 200: Health } } },
+    operation('getHealth', 'public', { tags: ['health'], summary: 'Liveness', response: { 200: Health } }),
     () => ({
       status: 'ok' as const,
     }),
   )
 
-  const readiness = { tags: ['health'], operationId: 'getReadiness', summary: 'Readiness', response: { 200: Ready } }
-  app.get('/health/ready', { schema: readiness }, async (request, reply) => {
+  const readiness = operation(
+    'getReadiness',
+    'public',
+    { tags: ['health'], summary: 'Readiness', response: { 200: Ready, 503: Problem } },
+    {
+      problems: {
+        503: 'Not ready: MongoDB is unreachable (`SERVICE.NOT_READY`, with `checks`), or shutting down (`SERVICE.SHUTTING_DOWN`)',
+      },
+    },
+  )
+  app.get('/health/ready', readiness, async (request, reply) => {
     if (app.readiness.shuttingDown) {
       return sendProblem(reply, problem(request, 503, 'SERVICE.SHUTTING_DOWN', 'This instance is shutting down'))
     }

@@ -8,6 +8,7 @@ import type { OrderListFilter } from '../../queries/order-queries.js'
 import { parseInstantParam, parseRange } from '../../shared/instant.js'
 import { type CsvColumns, decimal, fileStamp, sendCsv, wantsCsv } from '../csv-export.js'
 import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
+import { ORDERS_CSV_EXAMPLE } from '../openapi/examples.js'
 import { can, operation } from '../operation.js'
 import { MinPosition, waitForReadModel } from '../read-model-position.js'
 import {
@@ -17,8 +18,8 @@ import {
   IsoDateTime,
   Name,
   NoQuery,
+  Order,
   OrderStatus,
-  OrderView,
   Page,
   PageQuery,
   Problem,
@@ -52,6 +53,13 @@ const Shipment = Type.Object(
 const Cancellation = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })
 const NoBody = Type.Object({}, { additionalProperties: false })
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 412: Problem }
+/** What the order routes' own problem answers mean. */
+const PROBLEMS = {
+  404: 'No such order, or not one of the calling sales rep’s (`ORDER.NOT_FOUND`)',
+  409: 'Not allowed from the order’s status (`ORDER.ILLEGAL_TRANSITION`, with `current_status`), or changed concurrently (`STREAM.CONCURRENT_CHANGE`, `STREAM.CONCURRENCY`): reload and retry',
+  412: '`If-Match` names another version than the current one (`REQUEST.VERSION_MISMATCH`, with `current_version`)',
+  422: 'A rule refuses the order (`ORDER.UNAVAILABLE_SKU`, `ORDER.MIXED_CURRENCIES`, `ORDER.UNKNOWN_SALES_REP`…, each offending item in `errors`), or the `Idempotency-Key` was used with another body (`REQUEST.IDEMPOTENCY_KEY_REUSED`)',
+}
 const ListQuery = Type.Object(
   {
     ...PageQuery,
@@ -75,14 +83,17 @@ const DetailQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-const HistoryEntry = Type.Object({
-  type: Type.String(),
-  version: Type.Integer(),
-  position: Type.Integer(),
-  timestamp: IsoDateTime,
-  actor: Type.String(),
-  data: Type.Unknown(),
-})
+const HistoryEntry = Type.Object(
+  {
+    type: Type.String({ description: 'the event type, e.g. order.confirmed' }),
+    version: Type.Integer(),
+    position: Type.Integer(),
+    timestamp: IsoDateTime,
+    actor: Type.String(),
+    data: Type.Unknown({ description: 'the event’s data, by type (see the AsyncAPI document’s event schemas)' }),
+  },
+  { title: 'OrderHistoryEntry' },
+)
 
 /** The orders of an export: every page of the list, one at a time. */
 const EXPORT_PAGE_SIZE = 200
@@ -127,13 +138,18 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) => {
     app.post(
       `/api/orders/:id/${action}`,
-      operation(`${action}Order`, can(action, 'Order'), {
-        tags: ['orders'],
-        summary: `${action[0]?.toUpperCase()}${action.slice(1)} an order (If-Match optional)`,
-        params: OrderParams,
-        body,
-        response: { 200: OrderView, ...errors },
-      }),
+      operation(
+        `${action}Order`,
+        can(action, 'Order'),
+        {
+          tags: ['orders'],
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} an order (If-Match optional)`,
+          params: OrderParams,
+          body,
+          response: { 200: Order, ...errors },
+        },
+        { reads: ['If-Match'], sets: ['ETag'], problems: PROBLEMS },
+      ),
       async (request, reply) => {
         const order = await app.orderCommands.transition(
           command(request.params.id, request.body as Static<Body>),
@@ -148,12 +164,23 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/orders',
-    operation('placeOrder', can('create', 'Order'), {
-      tags: ['orders'],
-      summary: 'Place an order (prices from the catalogue; Idempotency-Key honoured)',
-      body: NewOrder,
-      response: { 201: OrderView, ...errors, 422: Problem },
-    }),
+    operation(
+      'placeOrder',
+      can('create', 'Order'),
+      {
+        tags: ['orders'],
+        summary: 'Place an order (prices from the catalogue; Idempotency-Key honoured)',
+        body: NewOrder,
+        response: { 201: Order, 400: Problem, 403: Problem, 422: Problem },
+      },
+      {
+        description:
+          'Prices and tax rates come from the catalogue, never from the client. A sales rep places orders as itself; an admin must name an existing sales rep in `sales_rep`. The answer’s `position` can be passed as `min_position` to a read that must see the order.',
+        reads: ['Idempotency-Key'],
+        sets: ['ETag', 'Location', 'Idempotent-Replayed'],
+        problems: PROBLEMS,
+      },
+    ),
     async (request, reply) => {
       if (request.body.currency !== undefined) assertCurrency(request.body.currency)
       const principal = request.principal
@@ -184,12 +211,21 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/orders',
-    operation('listOrders', can('read', 'Order'), {
-      tags: ['orders'],
-      summary: 'List orders, newest first (sales reps: their own)',
-      querystring: ListQuery,
-      response: { 200: Page(OrderView), 400: Problem },
-    }),
+    operation(
+      'listOrders',
+      can('read', 'Order'),
+      {
+        tags: ['orders'],
+        summary: 'List orders, newest first (sales reps: their own)',
+        querystring: ListQuery,
+        response: { 200: Page(Order, 'OrderPage'), 400: Problem },
+      },
+      {
+        sets: ['X-Read-Model-Position'],
+        csv: `every matching order (all pages, streamed): ${ORDER_COLUMNS.map(([header]) => header).join(', ')}`,
+        csvExample: ORDERS_CSV_EXAMPLE,
+      },
+    ),
     async (request, reply) => {
       const { limit, cursor, status, sales_rep, sku, customer, min_position } = request.query
       const range = parseRange(request.query)
@@ -228,13 +264,18 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/orders/:id',
-    operation('getOrder', can('read', 'Order'), {
-      tags: ['orders'],
-      summary: 'One order: current state, or as of a past time',
-      params: OrderParams,
-      querystring: DetailQuery,
-      response: { 200: OrderView, 404: Problem },
-    }),
+    operation(
+      'getOrder',
+      can('read', 'Order'),
+      {
+        tags: ['orders'],
+        summary: 'One order: current state, or as of a past time',
+        params: OrderParams,
+        querystring: DetailQuery,
+        response: { 200: Order, 404: Problem },
+      },
+      { sets: ['ETag', 'X-Read-Model-Position'], problems: PROBLEMS },
+    ),
     async (request, reply) => {
       const asOf = parseInstantParam(request.query.as_of, 'as_of')
       if (asOf) return app.orderQueries.asOf(request.ability, request.params.id, asOf.toJSDate())
@@ -246,13 +287,18 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/orders/:id/history',
-    operation('getOrderHistory', can('read', 'OrderHistory'), {
-      tags: ['orders'],
-      summary: 'The order’s events, oldest first',
-      params: OrderParams,
-      querystring: NoQuery,
-      response: { 200: Type.Array(HistoryEntry), 400: Problem, 404: Problem },
-    }),
+    operation(
+      'getOrderHistory',
+      can('read', 'OrderHistory'),
+      {
+        tags: ['orders'],
+        summary: 'The order’s events, oldest first',
+        params: OrderParams,
+        querystring: NoQuery,
+        response: { 200: Type.Array(HistoryEntry), 400: Problem, 404: Problem },
+      },
+      { problems: PROBLEMS },
+    ),
     async (request) => app.orderQueries.history(request.ability, request.params.id),
   )
 }

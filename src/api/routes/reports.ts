@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { REPORT_CSV_EXAMPLE } from '../openapi/examples.js'
 import { can, operation } from '../operation.js'
 import Type from 'typebox'
 import { Currency, Money } from '../../events/catalog.js'
@@ -47,16 +48,19 @@ const Bucket = Type.Object({
   sku: Type.Optional(Type.String()),
   ...Figures,
 })
-const Report = Type.Object({
-  from: Type.String(),
-  to: Type.String(),
-  granularity: Type.String(),
-  group_by: Type.String(),
-  tz: Type.String(),
-  currency: Type.Optional(Type.String()),
-  buckets: Type.Array(Bucket),
-  totals: Type.Array(Type.Object(Figures), { description: 'the whole range, per currency' }),
-})
+const Report = Type.Object(
+  {
+    from: Type.String(),
+    to: Type.String(),
+    granularity: Type.String(),
+    group_by: Type.String(),
+    tz: Type.String(),
+    currency: Type.Optional(Type.String()),
+    buckets: Type.Array(Bucket),
+    totals: Type.Array(Type.Object(Figures), { description: 'the whole range, per currency' }),
+  },
+  { title: 'Report' },
+)
 
 const MONEY = ['subtotal', 'tax_amount', 'total_amount', 'cancelled_amount', 'net_amount', 'average_order_value'] as const
 
@@ -77,12 +81,23 @@ const bucketColumns = (groupBy: 'none' | 'sales_rep' | 'sku'): CsvColumns<Report
 const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/reports/summaries',
-    operation('getRevenueSummaries', can('read', 'Report'), {
-      tags: ['reports'],
-      summary: 'Revenue per hour, day or month; by sales rep or SKU',
-      querystring: ReportQuery,
-      response: { 200: Report, 400: Problem },
-    }),
+    operation(
+      'getRevenueSummaries',
+      can('read', 'Report'),
+      {
+        tags: ['reports'],
+        summary: 'Revenue per hour, day or month; by sales rep or SKU',
+        querystring: ReportQuery,
+        response: { 200: Report, 400: Problem },
+      },
+      {
+        description:
+          'Exact for any `[from, to)`. Every row carries its `currency`: amounts in different currencies are never summed.',
+        sets: ['X-Read-Model-Position'],
+        csv: 'one row per bucket: start, end, the group (sales_rep or sku, when grouped), currency, the counts, the amounts in minor units, then each amount as a decimal (`…_decimal`)',
+        csvExample: REPORT_CSV_EXAMPLE,
+      },
+    ),
     async (request, reply) => {
       const { from, to, granularity, group_by, tz, currency, min_position } = request.query
       if (currency !== undefined) assertCurrency(currency, 'querystring/currency')

@@ -6,7 +6,7 @@ import { Currency, Money, SkuCode, TaxRate } from '../../events/catalog.js'
 import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
 import { can, operation } from '../operation.js'
 import { MinPosition, waitForReadModel } from '../read-model-position.js'
-import { DEFAULT_PAGE_SIZE, Name, Page, PageQuery, Problem, SkuView } from '../schemas.js'
+import { DEFAULT_PAGE_SIZE, Name, Page, PageQuery, Problem, Sku } from '../schemas.js'
 
 const NewSku = Type.Object(
   { sku: SkuCode, name: Name, unit_price: Money, currency: Currency, tax_rate_bp: TaxRate },
@@ -21,6 +21,15 @@ const Deactivation = Type.Object(
   { additionalProperties: false },
 )
 const errors = { 400: Problem, 404: Problem, 409: Problem, 412: Problem }
+/** What the SKU routes' own problem answers mean. */
+const PROBLEMS = {
+  404: 'No such SKU (`SKU.NOT_FOUND`)',
+  409: 'The code is taken (`SKU.EXISTS`), the SKU is already in that state (`SKU.ILLEGAL_TRANSITION`), or it changed concurrently (`STREAM.*`)',
+  412: '`If-Match` names another version than the current one (`REQUEST.VERSION_MISMATCH`, with `current_version`)',
+  422: 'The `Idempotency-Key` was used with another body (`REQUEST.IDEMPOTENCY_KEY_REUSED`)',
+}
+/** What a change of an existing SKU reads and answers. */
+const CHANGE = { reads: ['If-Match'], sets: ['ETag'], problems: PROBLEMS } as const
 const ListQuery = Type.Object(
   { ...PageQuery, active: Type.Optional(Type.Boolean()), min_position: MinPosition },
   { additionalProperties: false },
@@ -37,12 +46,17 @@ const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/skus',
-    operation('createSku', can('create', 'Sku'), {
-      tags: ['skus'],
-      summary: 'Create a SKU (Idempotency-Key honoured)',
-      body: NewSku,
-      response: { 201: SkuView, ...errors, 422: Problem },
-    }),
+    operation(
+      'createSku',
+      can('create', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'Create a SKU (Idempotency-Key honoured)',
+        body: NewSku,
+        response: { 201: Sku, 400: Problem, 409: Problem, 422: Problem },
+      },
+      { reads: ['Idempotency-Key'], sets: ['ETag', 'Location', 'Idempotent-Replayed'], problems: PROBLEMS },
+    ),
     async (request, reply) => {
       assertCurrency(request.body.currency)
       const { sku, replayed } = await app.skuCommands.create(
@@ -56,26 +70,36 @@ const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/api/skus/:sku',
-    operation('updateSku', can('update', 'Sku'), {
-      tags: ['skus'],
-      summary: 'Change name, price or tax rate (records only what changes)',
-      params: SkuParams,
-      body: SkuChanges,
-      response: { 200: SkuView, ...errors },
-    }),
+    operation(
+      'updateSku',
+      can('update', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'Change name, price or tax rate (records only what changes)',
+        params: SkuParams,
+        body: SkuChanges,
+        response: { 200: Sku, ...errors },
+      },
+      CHANGE,
+    ),
     async (request, reply) =>
       change(request, reply, { type: 'UpdateSku', data: { sku: request.params.sku, changes: request.body } }),
   )
 
   app.post(
     '/api/skus/:sku/deactivate',
-    operation('deactivateSku', can('update', 'Sku'), {
-      tags: ['skus'],
-      summary: 'Take a SKU off sale',
-      params: SkuParams,
-      body: Deactivation,
-      response: { 200: SkuView, ...errors },
-    }),
+    operation(
+      'deactivateSku',
+      can('update', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'Take a SKU off sale',
+        params: SkuParams,
+        body: Deactivation,
+        response: { 200: Sku, ...errors },
+      },
+      CHANGE,
+    ),
     async (request, reply) => {
       const { reason } = request.body
       return change(request, reply, {
@@ -87,24 +111,34 @@ const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/skus/:sku/reactivate',
-    operation('reactivateSku', can('update', 'Sku'), {
-      tags: ['skus'],
-      summary: 'Put a SKU back on sale',
-      params: SkuParams,
-      body: Type.Object({}, { additionalProperties: false }),
-      response: { 200: SkuView, ...errors },
-    }),
+    operation(
+      'reactivateSku',
+      can('update', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'Put a SKU back on sale',
+        params: SkuParams,
+        body: Type.Object({}, { additionalProperties: false }),
+        response: { 200: Sku, ...errors },
+      },
+      CHANGE,
+    ),
     async (request, reply) => change(request, reply, { type: 'ReactivateSku', data: { sku: request.params.sku } }),
   )
 
   app.get(
     '/api/skus',
-    operation('listSkus', can('read', 'Sku'), {
-      tags: ['skus'],
-      summary: 'List SKUs, newest first (filter `active`)',
-      querystring: ListQuery,
-      response: { 200: Page(SkuView) },
-    }),
+    operation(
+      'listSkus',
+      can('read', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'List SKUs, newest first (filter `active`)',
+        querystring: ListQuery,
+        response: { 200: Page(Sku, 'SkuPage'), 400: Problem },
+      },
+      { sets: ['X-Read-Model-Position'] },
+    ),
     async (request, reply) => {
       const { limit, cursor, active, min_position } = request.query
       await waitForReadModel(app, reply, 'skus', min_position)
@@ -117,13 +151,18 @@ const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/skus/:sku',
-    operation('getSku', can('read', 'Sku'), {
-      tags: ['skus'],
-      summary: 'One SKU',
-      params: SkuParams,
-      querystring: Type.Object({ min_position: MinPosition }, { additionalProperties: false }),
-      response: { 200: SkuView, 404: Problem },
-    }),
+    operation(
+      'getSku',
+      can('read', 'Sku'),
+      {
+        tags: ['skus'],
+        summary: 'One SKU',
+        params: SkuParams,
+        querystring: Type.Object({ min_position: MinPosition }, { additionalProperties: false }),
+        response: { 200: Sku, 404: Problem },
+      },
+      { sets: ['ETag', 'X-Read-Model-Position'], problems: PROBLEMS },
+    ),
     async (request, reply) => {
       await waitForReadModel(app, reply, 'skus', request.query.min_position)
       const sku = await app.skuQueries.get(request.params.sku)

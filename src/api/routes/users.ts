@@ -8,13 +8,21 @@ import { publicUser } from '../../users/user.js'
 import { normalizeEmail } from '../../shared/email.js'
 import { DEFAULT_PAGE_SIZE, Email, IsoDateTime, Name, NoQuery, Page, PageQuery, Password, Problem, Role } from '../schemas.js'
 
-const User = Type.Object({
-  email: Type.String(),
-  name: Type.String(),
-  role: Role,
-  created_at: IsoDateTime,
-  disabled: Type.Boolean(),
-})
+const User = Type.Object(
+  {
+    email: Type.String(),
+    name: Type.String(),
+    role: Role,
+    created_at: IsoDateTime,
+    disabled: Type.Boolean(),
+  },
+  { title: 'User' },
+)
+/** What the user routes' own problem answers mean. */
+const PROBLEMS = {
+  404: 'No such user (`USER.NOT_FOUND`)',
+  409: 'The e-mail is taken (`USER.EMAIL_TAKEN`), or an admin would disable or demote itself (`USER.SELF_LOCKOUT`)',
+}
 const NewUser = Type.Object({ email: Email, name: Name, password: Password, role: Role }, { additionalProperties: false })
 const UserChanges = Type.Object(
   {
@@ -31,12 +39,17 @@ const EmailParam = Type.Object({ email: Email }, { additionalProperties: false }
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/users',
-    operation('createUser', can('create', 'User'), {
-      tags: ['users'],
-      summary: 'Create a user',
-      body: NewUser,
-      response: { 201: User, 409: Problem },
-    }),
+    operation(
+      'createUser',
+      can('create', 'User'),
+      {
+        tags: ['users'],
+        summary: 'Create a user',
+        body: NewUser,
+        response: { 201: User, 409: Problem },
+      },
+      { sets: ['Location'], problems: PROBLEMS },
+    ),
     async (request, reply) => {
       const location = `/api/users/${encodeURIComponent(normalizeEmail(request.body.email))}`
       const user = await app.users.create(request.body)
@@ -50,7 +63,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['users'],
       summary: 'List users, newest first',
       querystring: Type.Object(PageQuery, { additionalProperties: false }),
-      response: { 200: Page(User) },
+      response: { 200: Page(User, 'UserPage') },
     }),
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
@@ -68,13 +81,18 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/users/:email',
-    operation('getUser', can('read', 'User'), {
-      tags: ['users'],
-      summary: 'One user',
-      params: EmailParam,
-      querystring: NoQuery,
-      response: { 200: User, 400: Problem, 404: Problem },
-    }),
+    operation(
+      'getUser',
+      can('read', 'User'),
+      {
+        tags: ['users'],
+        summary: 'One user',
+        params: EmailParam,
+        querystring: NoQuery,
+        response: { 200: User, 400: Problem, 404: Problem },
+      },
+      { problems: PROBLEMS },
+    ),
     async (request) => {
       const user = await app.users.find(request.params.email)
       if (!user) throw new NotFoundError('USER.NOT_FOUND', `No user ${request.params.email}`)
@@ -84,13 +102,18 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/api/users/:email',
-    operation('updateUser', can('update', 'User'), {
-      tags: ['users'],
-      summary: 'Change a user: name, role, password, or disable/enable',
-      params: EmailParam,
-      body: UserChanges,
-      response: { 200: User, 404: Problem, 409: Problem },
-    }),
+    operation(
+      'updateUser',
+      can('update', 'User'),
+      {
+        tags: ['users'],
+        summary: 'Change a user: name, role, password, or disable/enable',
+        params: EmailParam,
+        body: UserChanges,
+        response: { 200: User, 404: Problem, 409: Problem },
+      },
+      { problems: PROBLEMS },
+    ),
     async (request) => {
       const self = normalizeEmail(request.params.email) === request.principal?.sub
       if (self && (request.body.disabled === true || (request.body.role !== undefined && request.body.role !== 'admin'))) {
