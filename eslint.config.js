@@ -136,6 +136,26 @@ export default tseslint.config(
   // only from layers beneath it, and only the libraries its job needs.
   ...layerRules(),
   {
+    name: 'web: the dashboard runs in the browser and reaches the service through its public API only',
+    files: ['web/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../src/**', '../../../src/**', '../../../../src/**'],
+              message: 'the dashboard uses the public API, not src/',
+            },
+            FASTIFY,
+            library('mongodb', 'ioredis', 'socket.io', '@socket.io/*', 'redlock', 'node-cron', 'pino'),
+            FILES,
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/infra/config.ts', 'src/infra/dotenv.ts', 'test/**', 'bench/**', 'scripts/**', '*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

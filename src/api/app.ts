@@ -10,6 +10,7 @@ import { createLogger } from '../infra/logger.js'
 import accessPlugin from './plugins/access.js'
 import commandsPlugin from './plugins/commands.js'
 import configPlugin from './plugins/config.js'
+import dashboardPlugin from './plugins/dashboard.js'
 import demoDataPlugin from './plugins/demo-data.js'
 import docsPlugin from './plugins/docs.js'
 import errorTrackingPlugin from './plugins/error-tracking.js'
@@ -181,6 +182,7 @@ export async function buildApp({
   }
   await app.register(jobsPlugin, extraJobs ? { extraJobs } : {})
   await app.register(welcomePlugin)
+  await app.register(dashboardPlugin)
   await app.register(homeRoutes)
   await app.register(healthRoutes)
   await app.register(authRoutes)

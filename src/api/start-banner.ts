@@ -18,7 +18,7 @@ export interface BannerFacts {
 export function startBanner({ version, url, storage, admin }: BannerFacts): string {
   const lines = [
     `Sales Order Service ${version} is listening — ${storageLine(storage)}`,
-    `  Service    ${url}/            (what is where, as JSON)`,
+    `  Dashboard  ${url}/            (in a browser; API clients get what is where, as JSON)`,
     `  API docs   ${url}/docs        (OpenAPI: ${url}/docs/json)`,
     `  API        ${url}/api/...     (Bearer token from POST ${url}/api/auth/token)`,
     `  Health     ${url}/health`,
