@@ -12,7 +12,7 @@ const ServiceIndex = Type.Object({
   token: Type.Literal('/api/auth/token'),
 })
 
-/** `GET /`: what the service is and where to go from here (until a dashboard is served there). */
+/** `GET /`: what the service is and where to go from here (a browser gets the dashboard instead: plugins/dashboard.ts). */
 const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
