@@ -15,7 +15,10 @@ const REQUEST_TIMEOUT_MS = 5000
 const CLIENT_TIMEOUT_MS = REQUEST_TIMEOUT_MS + 3000
 const OUTAGE_MS = 15_000
 
-/** A service process on its own database, an admin token and a SKU to order. */
+/** The sales rep the load's orders are for. */
+const SALES_REP = 'outage-rep@test.local'
+
+/** A service process on its own database, an admin token, a sales rep and a SKU to order. */
 async function startService(env: Record<string, string>) {
   const prefix = `test:outage:${randomBytes(4).toString('hex')}:`
   const service = startProcess('src/main.ts', {
@@ -42,6 +45,12 @@ async function startService(env: Record<string, string>) {
     body: JSON.stringify({ sku, name: 'Outage widget', unit_price: 1000, currency: 'INR', tax_rate_bp: 1800 }),
   })
   expect(created.status).toBe(201)
+  const rep = await fetch(`${url}/api/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: SALES_REP, name: 'Outage rep', password: 'outage-rep-password', role: 'sales_rep' }),
+  })
+  expect(rep.status).toBe(201)
   return { service, url, token, sku }
 }
 
@@ -117,7 +126,7 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     const uri = ferret.uri('test_outage_paused')
     const { service, url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redisUri ?? '' })
     const { promise: stop, resolve: end } = deferred()
-    const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+    const load = orderLoad({ url, token, sku, salesRep: SALES_REP, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
     await sleep(2000)
     ferret.pause()
     const resumedAt = Date.now() + OUTAGE_MS
@@ -138,7 +147,7 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     const uri = ferret.uri('test_outage_stopped')
     const { service, url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redisUri ?? '' })
     const { promise: stop, resolve: end } = deferred()
-    const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+    const load = orderLoad({ url, token, sku, salesRep: SALES_REP, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
     const readiness = pollReadiness(url, stop)
     await sleep(2000)
     await ferret.kill()
@@ -168,7 +177,7 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
       const uri = ferret.uri('test_outage_redis')
       const { url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redis.uri })
       const { promise: stop, resolve: end } = deferred()
-      const load = orderLoad({ url, token, sku, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
+      const load = orderLoad({ url, token, sku, salesRep: SALES_REP, perSecond: 8, stop, clientTimeoutMs: CLIENT_TIMEOUT_MS })
       const readiness = pollReadiness(url, stop)
       await sleep(2000)
       redis.pause()

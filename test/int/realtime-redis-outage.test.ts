@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type LogCapture, TEST_ADMIN } from '../support/app.js'
-import { bearer, tokenFor } from '../support/auth.js'
+import { TEST_SALES_REP, bearer, ensureSalesRep, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { type PrivateRedis, listeningApp, privateRedis, socketClient } from '../support/realtime.js'
 import { createTestDatabase, skipWithoutMongo, type TestDatabase } from '../support/servers.js'
@@ -25,6 +25,7 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
     )
     admin = await tokenFor(service.app, 'admin', TEST_ADMIN.email)
     sku = (await createSku(service.app)).sku
+    await ensureSalesRep(service.app)
   })
   afterEach(async () => {
     // The redis-server process goes whatever else fails.
@@ -42,7 +43,7 @@ describe.skipIf(skipWithoutMongo)('real time when Redis goes away', () => {
       method: 'POST',
       url: '/api/orders',
       headers: bearer(admin),
-      payload: { customer: { name: `During ${i}` }, items: [{ sku, quantity: 1 }] },
+      payload: { customer: { name: `During ${i}` }, items: [{ sku, quantity: 1 }], sales_rep: TEST_SALES_REP },
     })
 
   it('Redis hangs while orders are posted: the API keeps accepting them, and clients get every one after Redis is back', async () => {

@@ -88,6 +88,13 @@ describe.skipIf(skipWithoutServers)('a rolling restart behind a load balancer (r
         tax_rate_bp: 0,
       })
       expect(created.status).toBe(201)
+      const rep = await post(balancer.url, '/api/users', token, {
+        email: 'rolling-rep@test.local',
+        name: 'Rolling rep',
+        password: 'rolling-rep-password',
+        role: 'sales_rep',
+      })
+      expect(rep.status).toBe(201)
 
       // The README's client, verbatim in its logic: auth as a function giving the last position.
       let lastPosition = 0
@@ -126,7 +133,11 @@ describe.skipIf(skipWithoutServers)('a rolling restart behind a load balancer (r
         for (let i = 0; !loadState.stopped; i++) {
           inFlight.push(
             (async () => {
-              const body = { customer: { name: `Rolling ${i}` }, items: [{ sku, quantity: 1 }] }
+              const body = {
+                customer: { name: `Rolling ${i}` },
+                items: [{ sku, quantity: 1 }],
+                sales_rep: 'rolling-rep@test.local',
+              }
               let response = await post(balancer.url, '/api/orders', token, body)
               let retried = false
               if (response.status === 503 && response.connection === 'close') {

@@ -28,6 +28,8 @@ export async function orderLoad(options: {
   url: string
   token: string
   sku: string
+  /** The sales rep the orders are for (the token is an admin's). */
+  salesRep: string
   perSecond: number
   stop: Promise<void>
   clientTimeoutMs: number
@@ -46,7 +48,11 @@ export async function orderLoad(options: {
       const response = await fetch(`${options.url}/api/orders`, {
         method: 'POST',
         headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ customer: { name: key }, items: [{ sku: options.sku, quantity: 1 }] }),
+        body: JSON.stringify({
+          customer: { name: key },
+          items: [{ sku: options.sku, quantity: 1 }],
+          sales_rep: options.salesRep,
+        }),
         signal: AbortSignal.timeout(options.clientTimeoutMs),
       })
       const body = (await response.json()) as { order_id?: string; code?: string }
