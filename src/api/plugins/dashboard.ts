@@ -43,7 +43,8 @@ export default fp(
       immutable: true,
       maxAge: '365d',
     })
-    app.addHook('onRequest', async (request, reply) => {
+    // After the input guard and validation (preValidation): `/` takes the same query rules as every route.
+    app.addHook('preHandler', async (request, reply) => {
       if (request.routeOptions.url !== '/' || (request.method !== 'GET' && request.method !== 'HEAD')) return
       void reply.header('vary', 'accept')
       if (!wantsHtml(request)) return
