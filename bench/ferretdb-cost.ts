@@ -43,6 +43,8 @@ export async function benchFerretDb(): Promise<void> {
     const postEmpty = await post(5)
     orders = await seed(base, rep, sku, orders + postEmpty.ok, SEEDED)
     await caughtUp(base, admin)
+    // The rebuild over the 5 000 orders the target names, and again at the end over everything.
+    const rebuildAtSeed = await rebuildRate(base, admin)
     const list5000 = await list()
     const postFull = await post(5)
     orders += postFull.ok
@@ -70,11 +72,13 @@ export async function benchFerretDb(): Promise<void> {
     })
 
     const rebuild = await rebuildRate(base, admin)
-    rows.push({
-      what: `rebuild of the orders projection, ${format(rebuild.events, 'events')} (target >= 1 000 events/s)`,
-      figure: format(rebuild.rate, 'events/s'),
-      baseline: `${(rebuild.ms / 1000).toFixed(1)} s`,
-    })
+    for (const { events, rate, ms } of [rebuildAtSeed, rebuild]) {
+      rows.push({
+        what: `rebuild of the orders projection, ${format(events, 'events')} (target >= 1 000 events/s over 5 000)`,
+        figure: format(rate, 'events/s'),
+        baseline: `${(ms / 1000).toFixed(1)} s`,
+      })
+    }
     printTable('One instance on FerretDB: cost with the data', rows)
   } finally {
     await server.stop()

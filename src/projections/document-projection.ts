@@ -26,7 +26,11 @@ export interface DocumentProjection<E extends DomainEvent, View, Doc extends Vie
   companion?: (readModels: ReadModelStore, generation: number) => Companion<Doc> | undefined
 }
 
-/** What a companion read model does with each batch's changed documents. */
+/**
+ * What a companion read model does with each batch's documents: every one the batch touched,
+ * as it now is — also one whose events were applied already (a replay), so the companion
+ * must ignore a document state it already holds.
+ */
 export interface Companion<Doc> {
   ensureIndexes(): Promise<void>
   write(changed: readonly Doc[], lease: HeldLease): Promise<void>
@@ -68,8 +72,10 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
           const created = new Set(accepted.filter((e) => e.version === 1).map(spec.idOf))
           const missing = [...new Set(accepted.map(spec.idOf))].filter((id) => !created.has(id) && !known.has(id))
           for (const doc of await documents.getMany(missing)) known.set(doc._id, doc)
+          const touched = new Set<string>()
           for (const event of accepted) {
             const id = spec.idOf(event)
+            touched.add(id)
             const current = changed.get(id) ?? known.get(id) ?? null
             const next = spec.apply(current, event)
             if (!next || next === current) continue
@@ -83,11 +89,18 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
               }),
             )
           }
-          if (changed.size === 0) return
-          assertHeld(lease)
-          await documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id))
-          for (const doc of changed.values()) known.set(doc._id, doc)
-          await companion?.write([...changed.values()], lease)
+          if (changed.size > 0) {
+            assertHeld(lease)
+            await documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id))
+            for (const doc of changed.values()) known.set(doc._id, doc)
+          }
+          // Every document the batch touched, also those whose events were applied already: a
+          // writer that crashed between the documents and the companion left the companion
+          // behind, and the replay must bring it up (the companion ignores what it has).
+          if (companion) {
+            const current = [...touched].flatMap((id) => changed.get(id) ?? known.get(id) ?? [])
+            if (current.length > 0) await companion.write(current, lease)
+          }
         },
         async drop() {
           await documents.drop()

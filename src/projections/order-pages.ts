@@ -41,9 +41,19 @@ export function orderPages(readModels: ReadModelStore, generation: number): Comp
     async write(changed, lease) {
       if (changed.length === 0) return
       const known = written.forLease(lease.token)
-      const ids = [HEAD, ...new Set(changed.map((order) => pageId(pageOfNumber(order.number))))]
+      if (!known.has(HEAD)) {
+        const stored = await pages.get(HEAD)
+        if (stored) known.set(HEAD, stored)
+      }
+      // Pages above the head's last page hold only orders created after the checkpoint (a crashed
+      // batch may have written some without its head): they are rebuilt from the replayed events,
+      // so they are not read — a new page costs no lookup, and a rebuild no lookup per page.
+      const lastPage = pageOfNumber(known.get(HEAD)?.max_number ?? -ORDERS_PER_PAGE)
+      const pageNumbers = [...new Set(changed.map((order) => pageOfNumber(order.number)))]
+      const ids = [HEAD, ...pageNumbers.map(pageId)]
       const stored = new Set<string>()
-      for (const page of await pages.getMany(ids.filter((id) => !known.has(id)))) known.set(page._id, page)
+      const toRead = pageNumbers.filter((page) => page <= lastPage).map(pageId)
+      for (const page of await pages.getMany(toRead.filter((id) => !known.has(id)))) known.set(page._id, page)
       for (const id of ids) if (known.has(id)) stored.add(id)
 
       const next = new Map<string, OrderPage>()
