@@ -10,6 +10,7 @@ const config = loadConfig({
   ...process.env,
   PORT: '0',
   DATA_DIR: ':memory:',
+  METRICS_PORT: '0', // the cluster section runs three of these side by side
   LOG_LEVEL: 'warn',
   API_RATE_LIMIT: '100000000/1h',
   ADMIN_EMAIL: 'admin@bench.local',
