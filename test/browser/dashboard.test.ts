@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,8 +32,14 @@ const SKUS = [
 ]
 /** The browser's zone: "today" on the Live and Revenue screens is today there. */
 const ZONE = 'Asia/Kolkata'
-/** Where the README's screenshots are written (committed). */
-const SHOTS = new URL('../../docs/', import.meta.url)
+/**
+ * Where the screenshots go: with `SCREENSHOTS=docs`, the README's committed pictures;
+ * otherwise a temporary folder, so a test run does not leave the working tree modified.
+ */
+const SHOTS =
+  process.env.SCREENSHOTS === 'docs'
+    ? new URL('../../docs/', import.meta.url)
+    : new URL(`file://${mkdtempSync(join(tmpdir(), 'dashboard-shots-'))}/`)
 
 interface Order {
   order_id: string
