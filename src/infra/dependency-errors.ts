@@ -10,6 +10,8 @@ const MONGODB_OUTAGES = new Set([
   'MongoTopologyClosedError',
   'MongoNotConnectedError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
   'MongoWaitQueueTimeoutError',
   'MongoServerClosedError',
 ])
