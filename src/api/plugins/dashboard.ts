@@ -26,6 +26,13 @@ export function wantsHtml(request: FastifyRequest): boolean {
  * The page loads only same-origin scripts and styles, so the service's CSP applies unchanged.
  * Not built (e.g. `npm run dev` on a fresh clone): `/` stays the JSON index and a warning says why.
  */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The dashboard's page, which `GET /` gives a browser (routes/home.ts); null when it is not built. */
+    dashboardPage: string | null
+  }
+}
+
 export default fp(
   async (app) => {
     let page: string
@@ -33,8 +40,10 @@ export default fp(
       page = readFileSync(`${DASHBOARD_DIR}index.html`, 'utf8')
     } catch {
       app.log.warn({ dir: DASHBOARD_DIR }, 'the dashboard is not built (npm run build): GET / answers the JSON index only')
+      app.decorate('dashboardPage', null)
       return
     }
+    app.decorate('dashboardPage', page)
     await app.register(fastifyStatic, {
       root: `${DASHBOARD_DIR}assets`,
       prefix: '/assets/',
@@ -42,13 +51,6 @@ export default fp(
       decorateReply: false,
       immutable: true,
       maxAge: '365d',
-    })
-    // After the input guard and validation (preValidation): `/` takes the same query rules as every route.
-    app.addHook('preHandler', async (request, reply) => {
-      if (request.routeOptions.url !== '/' || (request.method !== 'GET' && request.method !== 'HEAD')) return
-      void reply.header('vary', 'accept')
-      if (!wantsHtml(request)) return
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page)
     })
   },
   { name: 'dashboard', dependencies: ['security-headers'] },
