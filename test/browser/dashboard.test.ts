@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +8,7 @@ import { buildTestApp } from '../support/app.js'
 import { sharedJwtSecret } from '../support/auth.js'
 import { call, login } from '../support/embedded.js'
 import { startProcess } from '../support/process.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import {
   NO_TROUBLE,
   attributes,
@@ -120,13 +119,12 @@ describe.skipIf(skipWithoutServers || skipWithoutChromium)(
     async function deployment() {
       const database = await createTestDatabase('dashboard')
       databases.push(database)
-      const prefix = `test:dashboard:${randomBytes(4).toString('hex')}:`
+      const namespace = redisNamespace('dashboard')
       const env = {
         HOST: '127.0.0.1',
         MONGODB_URI: database.uri,
         REDIS_URI: redisUri ?? '',
-        REDIS_KEY_PREFIX: prefix,
-        REDIS_STREAM: `${prefix}events`,
+        ...namespace,
         JWT_SECRET: sharedJwtSecret(),
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,

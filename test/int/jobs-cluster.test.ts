@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN } from '../support/app.js'
 import { sharedJwtSecret } from '../support/auth.js'
 import { dropRedisKeys } from '../support/jobs-redis.js'
 import { type ServiceProcess, startProcess } from '../support/process.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { eventually } from '../support/wait.js'
 
 interface RunDocument {
@@ -30,14 +29,14 @@ const SETTLE_MS = 1500
  */
 describe.skipIf(skipWithoutServers)('jobs on three instances (real processes, FerretDB and Redis)', () => {
   let database: TestDatabase
-  const prefix = `test:${randomBytes(4).toString('hex')}:`
+  const namespace = redisNamespace('jobs')
 
   beforeAll(async () => {
     database = await createTestDatabase('jobs_cluster')
   })
   afterAll(async () => {
     await database.drop()
-    await dropRedisKeys(redisUri ?? '', prefix)
+    await dropRedisKeys(redisUri ?? '', namespace.REDIS_KEY_PREFIX)
   })
 
   const runs = (job?: string) =>
@@ -64,8 +63,7 @@ describe.skipIf(skipWithoutServers)('jobs on three instances (real processes, Fe
       const env = {
         MONGODB_URI: database.uri,
         REDIS_URI: redisUri ?? '',
-        REDIS_STREAM: `${prefix}events`,
-        REDIS_KEY_PREFIX: prefix,
+        ...namespace,
         JWT_SECRET: sharedJwtSecret(),
         ADMIN_EMAIL: TEST_ADMIN.email,
         ADMIN_PASSWORD: TEST_ADMIN.password,

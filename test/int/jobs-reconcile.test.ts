@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOUR_MS, lastClosedHour } from '../../src/jobs/reconcile-summaries.js'
@@ -10,7 +9,7 @@ import { dropRedisKeys } from '../support/jobs-redis.js'
 import { byId } from '../support/projections/harness.js'
 import { MINUTE } from '../support/projections/history.js'
 import { runToExit } from '../support/process.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { eventually, sleep } from '../support/wait.js'
 
 const REP_A = 'alice@example.com'
@@ -24,12 +23,11 @@ const REP_B = 'bob@example.com'
  */
 describe.skipIf(skipWithoutServers)('reports.reconcile on FerretDB and Redis, across instances', () => {
   let database: TestDatabase
-  const prefix = `test:${randomBytes(4).toString('hex')}:`
+  const namespace = redisNamespace('reconcile')
   const env = () => ({
     MONGODB_URI: database.uri,
     REDIS_URI: redisUri ?? '',
-    REDIS_STREAM: `${prefix}events`,
-    REDIS_KEY_PREFIX: prefix,
+    ...namespace,
     JWT_SECRET: sharedJwtSecret(),
     JOBS_RECONCILE_CRON: '0 0 1 1 *', // runs here are asked for, never scheduled
   })
@@ -83,7 +81,7 @@ describe.skipIf(skipWithoutServers)('reports.reconcile on FerretDB and Redis, ac
   afterAll(async () => {
     await Promise.all([a.app.close(), b.app.close()])
     await database.drop()
-    await dropRedisKeys(redisUri ?? '', prefix)
+    await dropRedisKeys(redisUri ?? '', namespace.REDIS_KEY_PREFIX)
   })
 
   it('a run with no drift finds none and changes nothing', async () => {

@@ -6,7 +6,7 @@ import { deferred } from '../support/projections/harness.js'
 import { type PrivateFerretDb, privateFerretDb } from '../support/private-ferretdb.js'
 import { startProcess } from '../support/process.js'
 import { privateRedis } from '../support/realtime.js'
-import { redisUri, skipWithoutServers } from '../support/servers.js'
+import { redisNamespace, redisUri, skipWithoutServers } from '../support/servers.js'
 import { sleep } from '../support/wait.js'
 
 const ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' }
@@ -20,14 +20,13 @@ const SALES_REP = 'outage-rep@test.local'
 
 /** A service process on its own database, an admin token, a sales rep and a SKU to order. */
 async function startService(env: Record<string, string>) {
-  const prefix = `test:outage:${randomBytes(4).toString('hex')}:`
+  const namespace = redisNamespace('outage')
   const service = startProcess('src/main.ts', {
     PORT: '0',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     API_RATE_LIMIT: '1000000/1h',
-    REDIS_KEY_PREFIX: prefix,
-    REDIS_STREAM: `${prefix}events`,
+    ...namespace,
     REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     ...env,
   })

@@ -4,7 +4,7 @@ import { io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sharedJwtSecret } from '../support/auth.js'
 import { startProcess } from '../support/process.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { tcpBalancer } from '../support/tcp-balancer.js'
 import { eventually, sleep } from '../support/wait.js'
 
@@ -59,13 +59,12 @@ describe.skipIf(skipWithoutServers)('a rolling restart behind a load balancer (r
   })
 
   it('SIGTERM under load: only retryable 503s, exit 0 in time, and the README Socket.IO client resumes on the other instance with every event once', async () => {
-    const prefix = `test:rolling:${randomBytes(4).toString('hex')}:`
+    const namespace = redisNamespace('rolling')
     const env = {
       PORT: '0',
       MONGODB_URI: database.uri,
       REDIS_URI: redisUri ?? '',
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_STREAM: `${prefix}events`,
+      ...namespace,
       JWT_SECRET: sharedJwtSecret(),
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { listeningApp, socketClient, wsClient } from '../support/realtime.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { eventually } from '../support/wait.js'
 
 /** Acceptance: a change made through instance A ends the user's sessions on instance B within 5 s. */
@@ -16,12 +15,11 @@ describe.skipIf(skipWithoutServers)('session revocation across two instances (Fe
 
   beforeAll(async () => {
     database = await createTestDatabase('revocation')
-    const prefix = `test:${randomBytes(4).toString('hex')}:`
+    const namespace = redisNamespace('sessions')
     const env = {
       MONGODB_URI: database.uri,
       REDIS_URI: redisUri ?? '',
-      REDIS_STREAM: `${prefix}events`,
-      REDIS_KEY_PREFIX: prefix,
+      ...namespace,
       JWT_SECRET: sharedJwtSecret(),
     }
     a = await listeningApp({ ...env, INSTANCE_ID: 'instance-a' })

@@ -77,3 +77,9 @@ function parseMongoUri(uri: string): { hosts: string; database: string; options:
   if (!match?.[1]) throw new Error(`not a MongoDB URI: ${uri}`)
   return { hosts: match[1], database: decodeURIComponent(match[2] ?? ''), options: match[3] ?? '' }
 }
+
+/** Redis keys and an event stream of their own for one test's service processes (`name` only labels them). */
+export function redisNamespace(name: string): { REDIS_KEY_PREFIX: string; REDIS_STREAM: string } {
+  const prefix = `test:${name}:${randomBytes(4).toString('hex')}:`
+  return { REDIS_KEY_PREFIX: prefix, REDIS_STREAM: `${prefix}events` }
+}
