@@ -6,6 +6,7 @@ import type { AppendResult, EventStore } from '../events/event-store.js'
 import type { Decider } from './decider.js'
 import { ConcurrentChangeError, InvalidDecisionError, VersionMismatchError } from './errors.js'
 import { type IdempotentRequest, assertSameRequest, createKeyedLock } from './idempotency.js'
+import { AppError } from '../shared/errors.js'
 
 /** Who caused a command, for event metadata. */
 export interface CommandContext {
@@ -81,54 +82,70 @@ export function createCommandHandler(store: EventStore): CommandHandler {
     options: HandleOptions<State>,
   ): Promise<CommandResult<State, E>> {
     const { idempotency, ifMatch } = options
-    if (idempotency) {
-      const original = await store.findCommand(idempotency.commandId)
-      if (original) return replay(decider, original, idempotency)
-    }
+    // A keyed command looks its original up before deciding on an existing stream: deciding
+    // again on the state the original left could give another answer (a 409, not the
+    // original's). A command that claims a new stream (a new order) does not: its command id
+    // is unique in the store, so a retry's append is refused and answered with the original,
+    // and its outcome is looked up only if deciding fails (a SKU discontinued since). On
+    // FerretDB a look-up by command id is a scan of the whole log, on every new order.
+    let lookedUp = false
     const attempts = ifMatch === undefined ? (options.attempts ?? DEFAULT_ATTEMPTS) : 1
     let decidedOn: { state: State } | undefined
-    for (let attempt = 1; ; attempt++) {
-      const { stream, command, claim } = typeof target === 'function' ? await target() : target
-      const loaded = claim ? emptyStream<State, E>(decider.initialState) : await aggregateStream(store, stream, decider)
-      options.authorize?.(loaded.state)
-      if (ifMatch !== undefined && ifMatch !== loaded.version) throw new VersionMismatchError(ifMatch, loaded.version)
-      if (decidedOn && options.retryIf && !options.retryIf(decidedOn.state, loaded.state)) {
-        const describe = options.describe ?? String
-        throw new ConcurrentChangeError(stream.split('-')[0] ?? stream, describe(decidedOn.state), describe(loaded.state))
-      }
-
-      const events = decider.decide(command, loaded.state)
-      if (events.length === 0) return { ...loaded, replayed: false }
-      for (const event of events) {
-        const problem = eventDataProblem(event)
-        if (problem) throw new InvalidDecisionError(problem)
-      }
-      try {
-        const result = await store.append(stream, events, {
-          expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
-          actor: context.actor,
-          correlationId: context.correlationId,
-          ...idempotency,
-        })
-        if (result.replayed && idempotency) return await replay(decider, result, idempotency)
-        return {
-          state: events.reduce(decider.evolve, loaded.state),
-          events: [...loaded.events, ...result.events],
-          version: result.version,
-          position: result.position,
-          replayed: false,
-        }
-      } catch (error) {
-        // An identical keyed request on another instance won, on another stream (another order number).
-        if (error instanceof CommandIdConflictError && idempotency) {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const { stream, command, claim } = typeof target === 'function' ? await target() : target
+        if (idempotency && !claim && !lookedUp) {
+          lookedUp = true
           const original = await store.findCommand(idempotency.commandId)
-          if (original) return replay(decider, original, idempotency)
+          if (original) return await replay(decider, original, idempotency)
         }
-        if (!(error instanceof ConcurrencyError)) throw error
-        if (ifMatch !== undefined) throw new VersionMismatchError(ifMatch, error.actual)
-        if (attempt >= attempts) throw error
-        decidedOn = { state: loaded.state }
+        const loaded = claim ? emptyStream<State, E>(decider.initialState) : await aggregateStream(store, stream, decider)
+        options.authorize?.(loaded.state)
+        if (ifMatch !== undefined && ifMatch !== loaded.version) throw new VersionMismatchError(ifMatch, loaded.version)
+        if (decidedOn && options.retryIf && !options.retryIf(decidedOn.state, loaded.state)) {
+          const describe = options.describe ?? String
+          throw new ConcurrentChangeError(stream.split('-')[0] ?? stream, describe(decidedOn.state), describe(loaded.state))
+        }
+
+        const events = decider.decide(command, loaded.state)
+        if (events.length === 0) return { ...loaded, replayed: false }
+        for (const event of events) {
+          const problem = eventDataProblem(event)
+          if (problem) throw new InvalidDecisionError(problem)
+        }
+        try {
+          const result = await store.append(stream, events, {
+            expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+            actor: context.actor,
+            correlationId: context.correlationId,
+            ...idempotency,
+          })
+          if (result.replayed && idempotency) return await replay(decider, result, idempotency)
+          return {
+            state: events.reduce(decider.evolve, loaded.state),
+            events: [...loaded.events, ...result.events],
+            version: result.version,
+            position: result.position,
+            replayed: false,
+          }
+        } catch (error) {
+          // An identical keyed request on another instance won, on another stream (another order number).
+          if (error instanceof CommandIdConflictError && idempotency) {
+            lookedUp = true
+            const original = await store.findCommand(idempotency.commandId)
+            if (original) return await replay(decider, original, idempotency)
+          }
+          if (!(error instanceof ConcurrencyError)) throw error
+          if (ifMatch !== undefined) throw new VersionMismatchError(ifMatch, error.actual)
+          if (attempt >= attempts) throw error
+          decidedOn = { state: loaded.state }
+        }
       }
+    } catch (error) {
+      if (!idempotency || lookedUp || !(error instanceof AppError)) throw error
+      const original = await store.findCommand(idempotency.commandId)
+      if (original) return replay(decider, original, idempotency)
+      throw error
     }
   }
 

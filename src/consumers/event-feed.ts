@@ -101,7 +101,12 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     }
   }
   const unsubscribeLocal = store.onAppended(offer)
-  const unsubscribeReceived = options.received?.(offer)
+  /** Another instance's notification came since the last read: the read's findings were on their way anyway. */
+  let heard = false
+  const unsubscribeReceived = options.received?.((events) => {
+    heard = true
+    offer(events)
+  })
 
   /**
    * Reads the store from `head` until it has nothing more; one read at a time. `needed`
@@ -125,6 +130,8 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
         if (started && !readWanted && ahead.size === 0) continue
         readWanted = false
         lastReadAt = Date.now()
+        const notified = heard
+        heard = false
         try {
           if (!started) {
             head = await store.headPosition()
@@ -139,8 +146,11 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
             found += events.length
             if (events.length < 500) break
           }
-          // Back off while the store has nothing this process did not already know.
-          pollMs = found > 0 ? minPollMs : Math.min(maxPollMs, pollMs * 2)
+          // Back off while the store has nothing this process did not already know, or only
+          // what notifications are bringing (under load a read always finds the newest
+          // commits a moment before their messages): polls are for what no message brings, and
+          // a lost message in a flow of them shows as a gap. On FerretDB every read is a scan.
+          pollMs = found > 0 && !notified ? minPollMs : Math.min(maxPollMs, pollMs * 2)
         } catch (error) {
           options.onError?.(error)
           pollMs = maxPollMs

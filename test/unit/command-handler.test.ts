@@ -117,3 +117,61 @@ describe('the command handler checks every decided event against its schema', ()
     expect((await store.readStream('order-ORD-00001')).map((e) => e.type)).toEqual(['order.created'])
   })
 })
+
+describe('a keyed command that claims a new stream (a new order)', () => {
+  const key = { commandId: 'idem:new-order', fingerprint: 'sha256:same' }
+
+  /** Places ORD-<n> for each name asked, counting look-ups by command id. */
+  async function placing(catalogStatus: () => 'active' | 'inactive' = () => 'active') {
+    const { store, handle, place } = await seeded()
+    const lookups = { count: 0 }
+    const findCommand = store.findCommand.bind(store)
+    store.findCommand = (commandId) => {
+      lookups.count++
+      return findCommand(commandId)
+    }
+    let next = 2
+    const placeNext = () =>
+      handle(
+        orderDecider,
+        async () => {
+          const orderId = `ORD-0000${next++}`
+          const catalog = new Map([['WIDGET-1', { ...widget, status: catalogStatus() }]])
+          return {
+            stream: `order-${orderId}`,
+            claim: true,
+            command: { ...place, data: { ...place.data, order_id: orderId, catalog } },
+          }
+        },
+        who,
+        { idempotency: key },
+      )
+    return { store, lookups, placeNext }
+  }
+
+  it('is not looked up before it is decided; a retry is refused by the store and answered with the original', async () => {
+    const { store, lookups, placeNext } = await placing()
+    const first = await placeNext()
+    expect(lookups.count).toBe(0)
+    const retry = await placeNext()
+    expect(retry.replayed).toBe(true)
+    expect(retry.events.map((e) => e.stream)).toEqual(['order-ORD-00002'])
+    expect(lookups.count).toBe(1)
+    expect(await store.readStream('order-ORD-00003')).toEqual([])
+    expect(first.replayed).toBe(false)
+  })
+
+  it('a retry that could no longer be decided (its SKU deactivated since) still answers with the original', async () => {
+    let status: 'active' | 'inactive' = 'active'
+    const { placeNext } = await placing(() => status)
+    await placeNext()
+    status = 'inactive'
+    const retry = await placeNext()
+    expect([retry.replayed, retry.events.map((e) => e.stream)]).toEqual([true, ['order-ORD-00002']])
+  })
+
+  it('a first attempt that cannot be decided fails as it would without a key', async () => {
+    const { placeNext } = await placing(() => 'inactive')
+    await expect(placeNext()).rejects.toMatchObject({ code: 'ORDER.UNAVAILABLE_SKU' })
+  })
+})

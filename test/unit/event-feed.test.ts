@@ -2,6 +2,7 @@ import { expect, it } from 'vitest'
 import { startEventFeed } from '../../src/consumers/event-feed.js'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
+import type { ReadEvent } from '../../src/events/envelope.js'
 import { orderEvents } from '../support/projections/history.js'
 import { eventually, sleep } from '../support/wait.js'
 
@@ -29,4 +30,48 @@ it('reads a commit that brought no notification while consumers take turns waiti
     feed.stop()
   }
   expect(feed.head).toBe(1)
+})
+
+it('backs off its polls while notifications bring every commit, though each read finds commits a moment before their message', async () => {
+  const log = new MemoryCommitLog()
+  const store = createEventStore(log, { source: 'here' })
+  let reads = 0
+  const readAll = store.readAll.bind(store)
+  store.readAll = (options) => {
+    reads++
+    return readAll(options)
+  }
+  const listeners = new Set<(events: readonly ReadEvent[]) => void>()
+  const feed = startEventFeed({
+    store,
+    received: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    minPollMs: 10,
+    maxPollMs: 400,
+  })
+  const elsewhere = createEventStore(log, { source: 'elsewhere' })
+  // Another instance's commits, each announced 15 ms after it is stored (a message in flight).
+  elsewhere.onAppended((events) => {
+    setTimeout(() => {
+      for (const listener of listeners) listener(events)
+    }, 15)
+  })
+  const unfollow = feed.follow(() => undefined)
+  await feed.read(0, 10)
+  reads = 0
+  for (let n = 1; n <= 80; n++) {
+    const id = `ORD-${String(n).padStart(5, '0')}`
+    await elsewhere.append(`order-${id}`, [orderEvents.created(id, 'rep@test.local', { 'SKU-A': 1 })], {
+      actor: 'rep@test.local',
+      correlationId: 'elsewhere',
+    })
+    await sleep(10)
+  }
+  await eventually('the feed to hold every commit', () => feed.head === 80, 2000)
+  unfollow()
+  feed.stop()
+  // Polling every 10 ms would read about 90 times; backing off to 400 ms, a handful.
+  expect(reads).toBeLessThan(15)
 })
