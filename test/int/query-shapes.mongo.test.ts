@@ -92,6 +92,14 @@ describe.skipIf(skipWithoutMongo)('every query the service sends is one FerretDB
       payload: { customer: { name: 'Keyed' }, items: [{ sku, quantity: 2 }] },
     })
     expect(placed.statusCode).toBe(201)
+    // Its retry: refused by the store, then looked up by command id and replayed.
+    const retried = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { ...rep, 'idempotency-key': 'query-shapes-1' },
+      payload: { customer: { name: 'Keyed' }, items: [{ sku, quantity: 2 }] },
+    })
+    expect([retried.statusCode, retried.headers['idempotent-replayed']]).toEqual([201, 'true'])
     const head = await app.eventStore.headPosition()
     const id = orders[1]?.order_id ?? ''
     /** An instant `ms` away from now, at an arbitrary millisecond (reports read the partial quarter-hours at the edges). */
