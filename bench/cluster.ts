@@ -7,7 +7,7 @@ import { ClusterLoad, type ClusterLoadResult } from './cluster-load.js'
 import { FeedWatcher, consumerProgress } from './cluster-watch.js'
 import { startBenchServer } from './http.js'
 import { type Row, format, printTable } from './report.js'
-import { benchMongo, redisForBench } from './servers.js'
+import { benchMongo, dropBenchDatabase, redisForBench } from './servers.js'
 
 const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 60)
 const FAILOVER_RUNS = 3
@@ -138,6 +138,7 @@ export async function benchCluster(): Promise<void> {
     await Promise.all(instances.flatMap((instance) => (instance ? [instance.stop()] : [])))
     redis.disconnect()
     await storage.close()
+    await dropBenchDatabase(mongodbUri)
     mongo.stop()
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { type LoadResult, load, startBenchServer } from './http.js'
 import { type Row, format, printTable } from './report.js'
-import { benchMongo, redisForBench } from './servers.js'
+import { benchMongo, dropBenchDatabase, redisForBench } from './servers.js'
 
 const SEEDED = Number(process.env.BENCH_FERRETDB_ORDERS ?? 5000)
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60)
@@ -16,8 +16,9 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60)
 export async function benchFerretDb(): Promise<void> {
   const mongo = benchMongo()
   const database = `bench_${randomBytes(4).toString('hex')}`
+  const databaseUri = `${mongo.uri.replace(/\/$/, '')}/${database}`
   const server = await startBenchServer('bench/ferretdb-server.ts', {
-    MONGODB_URI: `${mongo.uri.replace(/\/$/, '')}/${database}`,
+    MONGODB_URI: databaseUri,
     REDIS_URI: redisForBench(),
     REDIS_KEY_PREFIX: `${database}:`,
     REDIS_STREAM: `${database}:events`,
@@ -82,6 +83,7 @@ export async function benchFerretDb(): Promise<void> {
     printTable('One instance on FerretDB: cost with the data', rows)
   } finally {
     await server.stop()
+    await dropBenchDatabase(databaseUri)
     mongo.stop()
   }
 }

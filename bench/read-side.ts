@@ -4,7 +4,7 @@ import { loadConfig } from '../src/infra/config.js'
 import { load, startBenchServer } from './http.js'
 import { type Row, format, perSecond, printTable } from './report.js'
 import { benchReports } from './reports.js'
-import { benchMongo } from './servers.js'
+import { benchMongo, dropBenchDatabase } from './servers.js'
 
 /**
  * Rebuild throughput (memory and MongoDB wire), list latency at page 1 vs page 200 and the
@@ -14,15 +14,11 @@ export async function benchReadSide(): Promise<void> {
   const rows: Row[] = []
   rows.push(await rebuildRate('memory', undefined, 20_000))
   const mongo = benchMongo()
+  const databaseUri = `${mongo.uri.replace(/\/$/, '')}/bench_${randomBytes(4).toString('hex')}`
   try {
-    rows.push(
-      await rebuildRate(
-        'MongoDB wire (FerretDB)',
-        `${mongo.uri.replace(/\/$/, '')}/bench_${randomBytes(4).toString('hex')}`,
-        1000,
-      ),
-    )
+    rows.push(await rebuildRate('MongoDB wire (FerretDB)', databaseUri, 1000))
   } finally {
+    await dropBenchDatabase(databaseUri)
     mongo.stop()
   }
   printTable('Rebuilding the orders projection from position 0', rows)

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { MongoClient } from 'mongodb'
 
 /**
  * The MongoDB-wire server for benchmarks: MONGODB_URI if set, else a throw-away FerretDB
@@ -37,4 +38,18 @@ export function benchMongo(): { uri: string; pid?: number; pgDatabase?: string; 
 
 export function redisForBench(): string {
   return process.env.REDIS_URI ?? 'redis://127.0.0.1:6379'
+}
+
+/**
+ * Drops the database a bench made (`databaseUri` names it) on a server given by MONGODB_URI,
+ * which outlives the bench; a FerretDB the bench started goes with all its data at `stop()`.
+ */
+export async function dropBenchDatabase(databaseUri: string): Promise<void> {
+  if (!process.env.MONGODB_URI) return
+  const client = await new MongoClient(databaseUri).connect()
+  try {
+    await client.db().dropDatabase()
+  } finally {
+    await client.close()
+  }
 }
