@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { SignJWT, importPKCS8 } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_ID_PATTERN } from '../../src/events/envelope.js'
-import { TEST_ADMIN } from '../support/app.js'
+import { type LogCapture, TEST_ADMIN } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { listeningApp, socketClient, socketRefusal, wsClient, wsRefusal } from '../support/realtime.js'
@@ -13,8 +13,8 @@ import { sleep } from '../support/wait.js'
 
 describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + Redis + real sockets)', () => {
   let database: TestDatabase
-  let a: { app: FastifyInstance; url: string }
-  let b: { app: FastifyInstance; url: string }
+  let a: { app: FastifyInstance; url: string; logs: LogCapture }
+  let b: { app: FastifyInstance; url: string; logs: LogCapture }
   let admin: string
   let rep: string
   let sku: string
@@ -28,6 +28,7 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
       REDIS_STREAM: stream,
       REDIS_KEY_PREFIX: `${stream}:`,
       JWT_SECRET: sharedJwtSecret(),
+      LOG_LEVEL: 'error', // what a wrong answer logged is shown with it
     }
     a = await listeningApp({ ...env, INSTANCE_ID: 'instance-a' })
     b = await listeningApp({ ...env, INSTANCE_ID: 'instance-b' })
@@ -90,7 +91,10 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
     const ws = await wsClient(b.url, { token: admin })
     try {
       const responses = await Promise.all(Array.from({ length: 500 }, (_, i) => post(i % 2 ? b : a, i)))
-      expect(responses.filter((r) => r.statusCode !== 201).map((r) => r.body)).toEqual([])
+      const refused = responses.filter((r) => r.statusCode !== 201).map((r) => r.body)
+      // A wrong answer comes with what the instances logged about it (its cause).
+      const logged = [a, b].flatMap(({ logs }) => logs.lines.filter((line) => Number(line.level) >= 50))
+      expect(refused, JSON.stringify(logged.slice(0, 3))).toEqual([])
       const posted = new Set(responses.map((r) => r.json<{ order_id: string }>().order_id))
       for (const client of [...clients, ws]) {
         await client.waitFor(client === ws ? 'order.created' : 'new_order', 500, 60_000)
