@@ -73,7 +73,7 @@ function expectOnlySuccessOr503(report: LoadReport, serviceOutput: string): void
   const logged = () =>
     serviceOutput
       .split('\n')
-      .filter((line) => line.includes('"level":50'))
+      .filter((line) => line.includes('"level":"error"') || line.includes('"level":"fatal"'))
       .join('\n')
   for (const response of report.responses) {
     expect(response.status, `request for ${response.key} (${response.code ?? ''}); errors logged:\n${logged()}`).toBeOneOf([
