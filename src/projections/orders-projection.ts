@@ -65,7 +65,8 @@ export const ordersProjection = documentProjection<OrderEvent, OrderView, OrderR
   // Copied onto a literal of the document's own keys, not onto `{}`: with this many keys
   // Object.assign({}, …) turns the document into a V8 hash table (830 B more per order in
   // memory), and spreading into a literal is slow on Node 20. The view can be the previous
-  // document (documents are evolved), so its copies of those keys are overwritten.
-  toDocument: (view, base) => Object.assign(documentKeys(view, base), view, documentKeys(view, base)),
+  // document (documents are evolved): its positions are replaced by `base`'s, and the keys
+  // derived from the order (number, SKUs, creation bucket, customer) never change.
+  toDocument: (view, base) => Object.assign(documentKeys(view, base), view, base),
   companion: orderPages,
 })
