@@ -22,7 +22,7 @@ describe.skipIf(skipWithoutMongo)('zero-downtime rebuild on MongoDB (FerretDB)',
   // FerretDB answers every non-_id query with a collection scan: the 20 clients pace themselves.
   it('rebuilds orders while 20 clients query and orders keep arriving', { timeout: 180_000 }, async () => {
     const { queries, ordersDuringRebuild } = await rebuildWhileBusy(app, { seedOrders: 60, clientPauseMs: 500 })
-    expect(queries).toBeGreaterThan(100)
+    expect(queries).toBeGreaterThanOrEqual(80)
     expect(ordersDuringRebuild).toBeGreaterThan(0)
   })
 

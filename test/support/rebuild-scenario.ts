@@ -60,6 +60,9 @@ export async function rebuildWhileBusy(
 
   let generation: number
   try {
+    // Every client has queried once before the rebuild starts and again after the switch,
+    // however quickly the rebuild runs.
+    await eventually('every client querying', () => queries >= 40, 30_000)
     const started = await app.inject({ method: 'POST', url: '/api/admin/projections/orders/rebuild', headers: admin })
     expect(started.statusCode).toBe(202)
     generation = started.json<{ generation: number }>().generation

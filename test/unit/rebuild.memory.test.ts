@@ -7,7 +7,7 @@ describe('zero-downtime rebuild (embedded)', () => {
     const { app } = await buildTestApp({ env: { API_RATE_LIMIT: '1000000/1m' } })
     try {
       const { queries, ordersDuringRebuild } = await rebuildWhileBusy(app, { seedOrders: 2000 })
-      expect(queries).toBeGreaterThan(100)
+      expect(queries).toBeGreaterThanOrEqual(80)
       expect(ordersDuringRebuild).toBeGreaterThan(0)
     } finally {
       await app.close()
