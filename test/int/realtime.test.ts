@@ -9,7 +9,7 @@ import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { listeningApp, socketClient, socketRefusal, wsClient, wsRefusal } from '../support/realtime.js'
 import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
-import { sleep } from '../support/wait.js'
+import { eventually, sleep } from '../support/wait.js'
 
 describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + Redis + real sockets)', () => {
   let database: TestDatabase
@@ -83,6 +83,24 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
       expect(client.events('order_event')).toHaveLength(1)
     } finally {
       client.close()
+    }
+  })
+
+  it('orders stored together on A are announced to the other instances in one message per batch, each event once, in order', async () => {
+    const subscriber = new Redis(redisUri ?? '')
+    const messages: { position: number }[][] = []
+    try {
+      subscriber.on('message', (_channel: string, message: string) => messages.push(JSON.parse(message) as { position: number }[]))
+      await subscriber.subscribe(`${stream}:events-appended`)
+      const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => post(a, i)))
+      expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 201))
+      const positions = responses.map((r) => r.json<{ position: number }>().position).sort((x, y) => x - y)
+      const announced = () => messages.flat().map((e) => e.position)
+      await eventually('every order announced', () => positions.every((p) => announced().includes(p)), 10_000)
+      expect(announced()).toEqual([...new Set(announced())].sort((x, y) => x - y))
+      expect(messages.length).toBeLessThan(positions.length)
+    } finally {
+      subscriber.disconnect()
     }
   })
 

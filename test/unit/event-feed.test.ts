@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { contiguousRuns } from '../../src/api/plugins/notifications.js'
 import { startEventFeed } from '../../src/consumers/event-feed.js'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
@@ -74,4 +75,11 @@ it('backs off its polls while notifications bring every commit, though each read
   feed.stop()
   // Polling every 10 ms would read about 90 times; backing off to 400 ms, a handful.
   expect(reads).toBeLessThan(15)
+})
+
+it('a notification holding commits that other instances split is offered run by run, each contiguous', () => {
+  const at = (position: number) => ({ position }) as ReadEvent
+  const runs = contiguousRuns([at(4), at(5), at(6), at(9), at(10), at(12)])
+  expect(runs.map((run) => run.map((e) => e.position))).toEqual([[4, 5, 6], [9, 10], [12]])
+  expect(contiguousRuns([])).toEqual([])
 })

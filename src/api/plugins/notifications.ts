@@ -13,7 +13,7 @@ declare module 'fastify' {
 }
 
 /**
- * Cross-instance notifications: each commit this instance stores is published with its
+ * Cross-instance notifications: the commits this instance stores are published with their
  * events, so the other instances' event feeds extend from the message instead of reading
  * the store (which on FerretDB is a scan of the log per read).
  */
@@ -34,14 +34,25 @@ export default fp(
           return // not ours (another writer on the channel): the feed polls the store anyway
         }
         if (!Array.isArray(events)) return
-        for (const listener of listeners) listener(events)
+        // One message holds the commits of a batch, which other instances' commits may split.
+        for (const run of contiguousRuns(events)) for (const listener of listeners) listener(run)
       })
       // Not awaited: with Redis down the subscription waits for it, and polling covers meanwhile.
       subscriber.subscribe(channel).catch((error: unknown) => {
         app.log.warn({ err: error }, 'cannot subscribe to append notifications; polling only')
       })
-      app.eventStore.onAppended((events) => {
+      // The commits settled together (a group commit's batch) go out as one message: every
+      // other instance reads each message, so a message per commit costs each of them a
+      // wake-up and a socket read per order.
+      let pending: ReadEvent[] = []
+      const flush = () => {
+        const events = pending
+        pending = []
         publisher.publish(channel, JSON.stringify(events)).catch(() => undefined)
+      }
+      app.eventStore.onAppended((events) => {
+        if (pending.length === 0) setImmediate(flush)
+        pending.push(...events)
       })
       app.addHook('onClose', async () => {
         subscriber.disconnect()
@@ -57,3 +68,15 @@ export default fp(
   },
   { name: 'notifications', dependencies: ['event-store', 'redis', 'config'] },
 )
+
+/** Events split where positions jump: each run is contiguous, as the event feed takes them. */
+export function contiguousRuns(events: readonly ReadEvent[]): ReadEvent[][] {
+  const runs: ReadEvent[][] = []
+  for (const event of events) {
+    const run = runs.at(-1)
+    const last = run?.at(-1)
+    if (run && last && event.position === last.position + 1) run.push(event)
+    else runs.push([event])
+  }
+  return runs
+}
