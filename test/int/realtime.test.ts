@@ -90,7 +90,9 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
     const subscriber = new Redis(redisUri ?? '')
     const messages: { position: number }[][] = []
     try {
-      subscriber.on('message', (_channel: string, message: string) => messages.push(JSON.parse(message) as { position: number }[]))
+      subscriber.on('message', (_channel: string, message: string) =>
+        messages.push(JSON.parse(message) as { position: number }[]),
+      )
       await subscriber.subscribe(`${stream}:events-appended`)
       const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => post(a, i)))
       expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 201))
