@@ -89,13 +89,27 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
     for (const waiter of waiters) if (head > waiter.position) waiter.done()
   }
 
-  /** A commit stored here or elsewhere: taken if it is next, else kept until what comes before is known. */
+  /**
+   * Commits stored here or elsewhere, in position order (one notification can hold several,
+   * with other instances' commits between them): each contiguous run is taken if it is
+   * next, else kept until what comes before is known.
+   */
   function offer(events: readonly ReadEvent[]): void {
-    const first = events[0]
-    if (!started || !first) return
-    if (first.position === head + 1) extend(events)
+    if (!started) return
+    let from = 0
+    for (let i = 1; i <= events.length; i++) {
+      if (i < events.length && events[i]?.position === (events[i - 1]?.position ?? 0) + 1) continue
+      offerRun(events.slice(from, i))
+      from = i
+    }
+  }
+
+  function offerRun(run: ReadEvent[]): void {
+    const first = run[0]
+    if (!first) return
+    if (first.position === head + 1) extend(run)
     else if (first.position > head + 1) {
-      ahead.set(first.position, [...events])
+      ahead.set(first.position, run)
       // Positions in between: their message may still come, else the store has them.
       if (!stopped) void poll(false)
     }

@@ -1,5 +1,4 @@
 import { expect, it } from 'vitest'
-import { contiguousRuns } from '../../src/api/plugins/notifications.js'
 import { startEventFeed } from '../../src/consumers/event-feed.js'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
@@ -77,9 +76,47 @@ it('backs off its polls while notifications bring every commit, though each read
   expect(reads).toBeLessThan(15)
 })
 
-it('a notification holding commits that other instances split is offered run by run, each contiguous', () => {
-  const at = (position: number) => ({ position }) as ReadEvent
-  const runs = contiguousRuns([at(4), at(5), at(6), at(9), at(10), at(12)])
-  expect(runs.map((run) => run.map((e) => e.position))).toEqual([[4, 5, 6], [9, 10], [12]])
-  expect(contiguousRuns([])).toEqual([])
+it('takes a notification holding several commits with a gap between them run by run, without reading the store', async () => {
+  const log = new MemoryCommitLog()
+  const store = createEventStore(log, { source: 'here' })
+  let reads = 0
+  const readAll = store.readAll.bind(store)
+  store.readAll = (options) => {
+    reads++
+    return readAll(options)
+  }
+  const listeners = new Set<(events: readonly ReadEvent[]) => void>()
+  const feed = startEventFeed({
+    store,
+    received: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    minPollMs: 10,
+    maxPollMs: 10_000,
+  })
+  await feed.read(0, 10)
+  reads = 0
+  const elsewhere = createEventStore(log, { source: 'elsewhere' })
+  const stored: ReadEvent[] = []
+  for (let n = 1; n <= 5; n++) {
+    const id = `ORD-${String(n).padStart(5, '0')}`
+    const { events } = await elsewhere.append(`order-${id}`, [orderEvents.created(id, 'rep@test.local', { 'SKU-A': 1 })], {
+      actor: 'rep@test.local',
+      correlationId: 'elsewhere',
+    })
+    stored.push(...events)
+  }
+  const announce = (events: ReadEvent[]) => {
+    for (const listener of listeners) listener(events)
+  }
+  // Instance A's batch (positions 1, 2, 4, 5), with instance B's commit 3 between its commits.
+  announce([stored[0], stored[1], stored[3], stored[4]].flatMap((e) => (e ? [e] : [])))
+  expect(feed.head).toBe(2)
+  announce(stored.slice(2, 3)) // B's message, a moment later (within the grace before a read)
+  expect(feed.head).toBe(5)
+  expect((await feed.read(0, 10)).events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5])
+  await sleep(100)
+  feed.stop()
+  expect(reads).toBe(0)
 })

@@ -34,8 +34,7 @@ export default fp(
           return // not ours (another writer on the channel): the feed polls the store anyway
         }
         if (!Array.isArray(events)) return
-        // One message holds the commits of a batch, which other instances' commits may split.
-        for (const run of contiguousRuns(events)) for (const listener of listeners) listener(run)
+        for (const listener of listeners) listener(events)
       })
       // Not awaited: with Redis down the subscription waits for it, and polling covers meanwhile.
       subscriber.subscribe(channel).catch((error: unknown) => {
@@ -68,15 +67,3 @@ export default fp(
   },
   { name: 'notifications', dependencies: ['event-store', 'redis', 'config'] },
 )
-
-/** Events split where positions jump: each run is contiguous, as the event feed takes them. */
-export function contiguousRuns(events: readonly ReadEvent[]): ReadEvent[][] {
-  const runs: ReadEvent[][] = []
-  for (const event of events) {
-    const run = runs.at(-1)
-    const last = run?.at(-1)
-    if (run && last && event.position === last.position + 1) run.push(event)
-    else runs.push([event])
-  }
-  return runs
-}
