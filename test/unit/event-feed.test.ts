@@ -33,34 +33,17 @@ it('reads a commit that brought no notification while consumers take turns waiti
 })
 
 it('backs off its polls while notifications bring every commit, though each read finds commits a moment before their message', async () => {
-  const log = new MemoryCommitLog()
-  const store = createEventStore(log, { source: 'here' })
-  let reads = 0
-  const readAll = store.readAll.bind(store)
-  store.readAll = (options) => {
-    reads++
-    return readAll(options)
-  }
-  const listeners = new Set<(events: readonly ReadEvent[]) => void>()
-  const feed = startEventFeed({
-    store,
-    received: (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    minPollMs: 10,
-    maxPollMs: 400,
-  })
+  const { log, feed, announce, reads } = notifiedFeed(400)
   const elsewhere = createEventStore(log, { source: 'elsewhere' })
   // Another instance's commits, each announced 15 ms after it is stored (a message in flight).
   elsewhere.onAppended((events) => {
     setTimeout(() => {
-      for (const listener of listeners) listener(events)
+      announce(events)
     }, 15)
   })
   const unfollow = feed.follow(() => undefined)
   await feed.read(0, 10)
-  reads = 0
+  reads.count = 0
   for (let n = 1; n <= 80; n++) {
     const id = `ORD-${String(n).padStart(5, '0')}`
     await elsewhere.append(`order-${id}`, [orderEvents.created(id, 'rep@test.local', { 'SKU-A': 1 })], {
@@ -73,30 +56,13 @@ it('backs off its polls while notifications bring every commit, though each read
   unfollow()
   feed.stop()
   // Polling every 10 ms would read about 90 times; backing off to 400 ms, a handful.
-  expect(reads).toBeLessThan(15)
+  expect(reads.count).toBeLessThan(15)
 })
 
 it('takes a notification holding several commits with a gap between them run by run, without reading the store', async () => {
-  const log = new MemoryCommitLog()
-  const store = createEventStore(log, { source: 'here' })
-  let reads = 0
-  const readAll = store.readAll.bind(store)
-  store.readAll = (options) => {
-    reads++
-    return readAll(options)
-  }
-  const listeners = new Set<(events: readonly ReadEvent[]) => void>()
-  const feed = startEventFeed({
-    store,
-    received: (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    minPollMs: 10,
-    maxPollMs: 10_000,
-  })
+  const { log, feed, announce, reads } = notifiedFeed(10_000)
   await feed.read(0, 10)
-  reads = 0
+  reads.count = 0
   const elsewhere = createEventStore(log, { source: 'elsewhere' })
   const stored: ReadEvent[] = []
   for (let n = 1; n <= 5; n++) {
@@ -107,9 +73,6 @@ it('takes a notification holding several commits with a gap between them run by 
     })
     stored.push(...events)
   }
-  const announce = (events: ReadEvent[]) => {
-    for (const listener of listeners) listener(events)
-  }
   // Instance A's batch (positions 1, 2, 4, 5), with instance B's commit 3 between its commits.
   announce([stored[0], stored[1], stored[3], stored[4]].flatMap((e) => (e ? [e] : [])))
   expect(feed.head).toBe(2)
@@ -118,5 +81,31 @@ it('takes a notification holding several commits with a gap between them run by 
   expect((await feed.read(0, 10)).events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5])
   await sleep(100)
   feed.stop()
-  expect(reads).toBe(0)
+  expect(reads.count).toBe(0)
 })
+
+/** A feed on a memory log whose store reads are counted, with notifications delivered by `announce`. */
+function notifiedFeed(maxPollMs: number) {
+  const log = new MemoryCommitLog()
+  const store = createEventStore(log, { source: 'here' })
+  const reads = { count: 0 }
+  const readAll = store.readAll.bind(store)
+  store.readAll = (options) => {
+    reads.count++
+    return readAll(options)
+  }
+  const listeners = new Set<(events: readonly ReadEvent[]) => void>()
+  const feed = startEventFeed({
+    store,
+    received: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    minPollMs: 10,
+    maxPollMs,
+  })
+  const announce = (events: readonly ReadEvent[]) => {
+    for (const listener of listeners) listener(events)
+  }
+  return { log, feed, announce, reads }
+}
