@@ -54,6 +54,8 @@ export interface ProjectionManagerOptions<Name extends string> {
   pollMs?: number
   /** See `SubscriptionOptions.lingerMs`. */
   lingerMs?: number
+  /** See `SubscriptionOptions.checkpointMs`. */
+  checkpointMs?: number
   /** This process's shared reader of the store; without one, each subscription polls the store itself. */
   feed?: EventFeed
   /** Without a feed: wakes subscriptions early when events were appended (default: this store's own appends). */
@@ -160,6 +162,7 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
+      ...(options.checkpointMs === undefined ? {} : { checkpointMs: options.checkpointMs }),
       onError: (error) => options.onError?.(error, id),
     })
     running.set(id, { subscription, record, projection: generation })

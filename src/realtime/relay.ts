@@ -1,6 +1,12 @@
 import type { EventFeed } from '../consumers/event-feed.js'
 import type { LeaseStore } from '../consumers/leases.js'
-import { CONSUMER_LINGER_MS, type BatchHandler, type Subscription, startSubscription } from '../consumers/subscription.js'
+import {
+  CONSUMER_CHECKPOINT_MS,
+  CONSUMER_LINGER_MS,
+  type BatchHandler,
+  type Subscription,
+  startSubscription,
+} from '../consumers/subscription.js'
 import type { StoredEvent } from '../events/envelope.js'
 import type { EventStore } from '../events/event-store.js'
 import { type FeedEntry, type FeedStream, type ReadEntry, toFeedEvent } from './feed-stream.js'
@@ -36,6 +42,7 @@ export function startRelay(options: StartRelayOptions): Subscription {
     onIdle: (lease) => handle([], lease),
     feed: options.feed,
     lingerMs: CONSUMER_LINGER_MS,
+    checkpointMs: CONSUMER_CHECKPOINT_MS,
     onError: options.onError,
   })
 }

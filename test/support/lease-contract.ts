@@ -228,6 +228,32 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         expect(await leases.latest('proj')).toMatchObject({ holder: 'b', position: 8 })
       })
 
+      it('with checkpointMs: no checkpoint while the interval runs, one on stop, and one once caught up after it', async () => {
+        await append(store, 0, 6)
+        const checkpointsSeen: number[] = []
+        const first = subscribe({
+          name: 'proj',
+          holder: 'a',
+          batchSize: 2,
+          checkpointMs: 60_000,
+          handle: async () => void checkpointsSeen.push((await leases.latest('proj'))?.position ?? -1),
+        })
+        expect(await first.waitFor(6, HANDOVER_DEADLINE_MS)).toBe(true)
+        expect(checkpointsSeen).toEqual([0, 0, 0])
+        expect((await leases.latest('proj'))?.position).toBe(0) // caught up, but the interval is not over
+        await first.stop()
+        expect(await leases.latest('proj')).toMatchObject({ holder: 'a', position: 6, expires_at: 0 })
+
+        await append(store, 6, 2)
+        const second = subscribe({ name: 'proj', holder: 'b', checkpointMs: 200, handle: async () => undefined })
+        expect(await second.waitFor(8, HANDOVER_DEADLINE_MS)).toBe(true)
+        await eventually(
+          'the checkpoint once caught up',
+          async () => (await leases.latest('proj'))?.position === 8,
+          HANDOVER_DEADLINE_MS,
+        )
+      })
+
       it('waitFor resolves true once the position is reached and false after its timeout', async () => {
         const active = subscribe({ name: 'proj', holder: 'a', handle: async () => undefined, wake: (l) => store.onAppended(l) })
         await eventually('the subscription to take its lease', () => active.active, HANDOVER_DEADLINE_MS)

@@ -3,7 +3,7 @@ import { unavailableDependency } from '../../infra/dependency-errors.js'
 import { AppError } from '../../shared/errors.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../problem.js'
 import { holderId } from '../../consumers/leases.js'
-import { CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
+import { CONSUMER_CHECKPOINT_MS, CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
 import type { LeaseStore } from '../../consumers/leases.js'
 import { type ProjectionManager, startProjectionManager } from '../../consumers/projection-manager.js'
 import { orderPagesCollection } from '../../projections/order-pages.js'
@@ -42,6 +42,7 @@ export default fp(
       holder: holderId(app.config.instanceId, 'projections'),
       feed: app.eventFeed,
       lingerMs: CONSUMER_LINGER_MS,
+      checkpointMs: CONSUMER_CHECKPOINT_MS,
       onError: (error, context) => {
         app.log.error({ err: error, context }, 'projection error')
         if (unavailableDependency(error) === undefined) app.metrics.errors.inc({ kind: 'background' })
