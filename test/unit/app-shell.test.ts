@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors.js'
-import { buildTestApp } from '../support/app.js'
+import { type LogCapture, buildTestApp } from '../support/app.js'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -20,6 +20,29 @@ describe('app shell', () => {
     const ready = await app.inject({ url: '/health/ready' })
     expect(ready.statusCode).toBe(200)
     expect(ready.json()).toMatchObject({ status: 'ready' })
+  })
+
+  it('a readiness check that fails while the app closes (its connection closed under it) logs no outage', async () => {
+    let logs: LogCapture
+    ;({ app, logs } = await buildTestApp({ captureLogs: true }))
+    let fail: (error: Error) => void = () => undefined
+    const started = new Promise<void>((resolve) => {
+      app.readiness.add(
+        'redis',
+        () =>
+          new Promise<void>((_, reject) => {
+            fail = reject
+            resolve()
+          }),
+        { critical: false },
+      )
+    })
+    await started // the next round of checks is under way
+    const closing = app.close()
+    while (!app.readiness.shuttingDown) await new Promise((resolve) => setImmediate(resolve))
+    fail(new Error("Stream isn't writeable and enableOfflineQueue options is false"))
+    await closing
+    expect(logs.text()).not.toContain('is unavailable')
   })
 
   it('an unknown route is a 404 problem with the request id echoed', async () => {

@@ -69,7 +69,8 @@ export default fp(
         await Promise.race([check(), timeout])
         markUp(name)
       } catch (error) {
-        markDown(name, error)
+        // A check that fails while the app closes its connections found them closed, not down.
+        if (!shuttingDown) markDown(name, error)
       } finally {
         clearTimeout(timer)
       }
@@ -107,6 +108,7 @@ export default fp(
     })
     app.addHook('preClose', (hookDone) => {
       shuttingDown = true
+      clearInterval(timer)
       hookDone()
     })
     app.addHook('onClose', async () => {
