@@ -22,7 +22,7 @@ export interface DocumentProjection<E extends DomainEvent, View, Doc extends Vie
   apply: (view: View | null, event: ReadEvent<E>) => View | null
   /** The stored document: the view plus `_id`, the guard (`last_position`), the sort key and what queries filter on. */
   toDocument: (view: View, base: PlacedDocument) => Doc
-  /** A second read model kept from the same documents (e.g. list pages), written alongside them. */
+  /** A second read model kept from the same documents (e.g. list pages), written after them. */
   companion?: (readModels: ReadModelStore, generation: number) => Companion<Doc> | undefined
 }
 
@@ -89,19 +89,18 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
               }),
             )
           }
+          if (changed.size > 0) {
+            assertHeld(lease)
+            await documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id))
+            for (const doc of changed.values()) known.set(doc._id, doc)
+          }
           // Every document the batch touched, also those whose events were applied already: a
           // writer that crashed between the documents and the companion left the companion
-          // behind, and the replay must bring it up (the companion ignores what it has). The two
-          // writes go out together (a store that is the bottleneck, as FerretDB is in a rebuild,
-          // works on both at once); the checkpoint follows both, so a crash between them is
-          // replayed like any other.
-          const current = companion ? [...touched].flatMap((id) => changed.get(id) ?? known.get(id) ?? []) : []
-          assertHeld(lease)
-          const writes: Promise<void>[] = []
-          if (changed.size > 0) writes.push(documents.putManyGuarded([...changed.values()], (doc) => fresh.has(doc._id)))
-          if (companion && current.length > 0) writes.push(companion.write(current, lease))
-          await settledTogether(writes)
-          for (const doc of changed.values()) known.set(doc._id, doc)
+          // behind, and the replay must bring it up (the companion ignores what it has).
+          if (companion) {
+            const current = [...touched].flatMap((id) => changed.get(id) ?? known.get(id) ?? [])
+            if (current.length > 0) await companion.write(current, lease)
+          }
         },
         async drop() {
           await documents.drop()
@@ -110,13 +109,6 @@ export function documentProjection<E extends DomainEvent, View, Doc extends View
       }
     },
   }
-}
-
-/** Waits for every write, then fails with the first failure: none is left running behind a failed batch. */
-async function settledTogether(writes: readonly Promise<void>[]): Promise<void> {
-  const outcomes = await Promise.allSettled(writes)
-  const failed = outcomes.find((outcome) => outcome.status === 'rejected')
-  if (failed) throw failed.reason
 }
 
 /** The documents one lease holder has written, forgotten when the lease changes hands (bounded, oldest dropped first). */
