@@ -112,7 +112,6 @@ export default fp(
       hookDone()
     })
     app.addHook('onClose', async () => {
-      clearInterval(timer)
       await round
     })
     done()
