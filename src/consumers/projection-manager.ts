@@ -163,9 +163,26 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.checkpointMs === undefined ? {} : { checkpointMs: options.checkpointMs }),
+      ...(record.state === 'building' ? { onIdle: goLiveOnceCaughtUp(record) } : {}),
       onError: (error) => options.onError?.(error, id),
     })
     running.set(id, { subscription, record, projection: generation })
+  }
+
+  /**
+   * A rebuild that has caught up goes live at once instead of at the next refresh (up to
+   * `refreshMs` later): a refresh is started, not awaited (it may stop subscriptions, this
+   * one's caller among them), once per position reached while the generation is building.
+   */
+  function goLiveOnceCaughtUp(record: GenerationRecord): () => Promise<void> {
+    let promptedAt = -1
+    return async () => {
+      const at = running.get(key(record.name, record.generation))?.subscription.position ?? -1
+      const building = buildingGeneration(records.get(record.name as Name) ?? [])
+      if (at === promptedAt || building?.generation !== record.generation) return
+      promptedAt = at
+      void refreshNow()
+    }
   }
 
   /** The atomic switch: the rebuilt generation's record turns live, the old one retired. */

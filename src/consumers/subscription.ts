@@ -1,5 +1,5 @@
 import type { ReadEvent } from '../events/envelope.js'
-import type { EventStore } from '../events/event-store.js'
+import type { EventStore, ReadAllResult } from '../events/event-store.js'
 import type { EventFeed } from './event-feed.js'
 import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId } from './leases.js'
 
@@ -146,7 +146,16 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     }
   }
 
+  const read = (after: number): Promise<ReadAllResult> => {
+    const result = options.feed ? options.feed.read(after, batchSize) : options.store.readAll({ after, limit: batchSize })
+    // Read ahead, it may be dropped unread (the lease lost, a stop): its failure must not go unhandled.
+    result.catch(() => undefined)
+    return result
+  }
+
   async function holdAndProcess(lease: HeldLease): Promise<void> {
+    /** The next batch, being read while this one is handled. */
+    let ahead: { after: number; result: Promise<ReadAllResult> } | undefined
     current = lease
     advanced(lease.position)
     let renewedAt = now()
@@ -167,10 +176,8 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         await saveCheckpoint()
         await runBetween(lease)
       }
-      const { feed } = options
-      const { events } = feed
-        ? await feed.read(position, batchSize)
-        : await options.store.readAll({ after: position, limit: batchSize })
+      const { events } = await (ahead?.after === position ? ahead.result : read(position))
+      ahead = undefined
       if (events.length === 0) {
         // Caught up. Under load that is between every two batches, so the checkpoint still
         // waits out its interval: sleep no longer than that, and write it on the next pass.
@@ -180,10 +187,15 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         // Sleep until there is more (or a stop, or time to renew the lease or checkpoint), then
         // let a few milliseconds' worth gather: under load a batch then carries many events, not one.
         const sleepMs = Math.min(ttlMs / 3, Math.max(0, checkpointIn))
+        const { feed } = options
         await (feed ? pause(sleepMs, feed.waitBeyond(position, sleepMs)) : pause(Math.min(pollMs, sleepMs)))
         if (lingerMs > 0 && !stopped()) await pause(lingerMs)
         continue
       }
+      // A full batch means more is waiting (a catch-up, a rebuild): read the next batch while
+      // this one is handled, so the store's reading and writing overlap instead of alternating.
+      const end = events.at(-1)?.position ?? position
+      if (events.length === batchSize) ahead = { after: end, result: read(end) }
       // Work between two renewals is bounded by one chunk, so a slow store (a long catch-up
       // under load) does not outlive the lease; a handler that hangs still loses it.
       for (let i = 0; i < events.length && !stopped(); i += CHUNK) {

@@ -228,6 +228,32 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         expect(await leases.latest('proj')).toMatchObject({ holder: 'b', position: 8 })
       })
 
+      it('reads the next batch while it hands a full one to the handler, and still hands each event over once, in order', async () => {
+        await append(store, 0, 5)
+        const reads: number[] = []
+        const readWhileHandling: number[][] = []
+        const batches: number[][] = []
+        const subscription = subscribe({
+          name: 'proj',
+          holder: 'a',
+          batchSize: 2,
+          store: recordingReads(store, reads),
+          handle: async (events) => {
+            readWhileHandling.push([...reads])
+            batches.push(positions(events))
+          },
+        })
+        expect(await subscription.waitFor(5, HANDOVER_DEADLINE_MS)).toBe(true)
+        expect(batches).toEqual([[1, 2], [3, 4], [5]])
+        // The read after 2 was under way while [1, 2] was handled; a short batch reads nothing ahead.
+        expect(readWhileHandling).toEqual([
+          [0, 2],
+          [0, 2, 4],
+          [0, 2, 4],
+        ])
+        expect(reads.filter((after) => after < 5)).toEqual([0, 2, 4])
+      })
+
       it('with checkpointMs: no checkpoint while the interval runs, one on stop, and one once caught up after it', async () => {
         await append(store, 0, 6)
         const checkpointsSeen: number[] = []
@@ -454,6 +480,22 @@ async function append(store: EventStore<NewEvent>, from: number, count: number):
 }
 
 const positions = (events: StoredEvent[]) => events.map((e) => e.position)
+
+/** The store, noting the position each `readAll` starts after in `reads`. */
+function recordingReads(store: EventStore<NewEvent>, reads: number[]): EventStore<NewEvent> {
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property)
+      if (property === 'readAll') {
+        return (options: { after: number; limit?: number }) => {
+          reads.push(options.after)
+          return target.readAll(options)
+        }
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
 
 /** Records what each subscription handled and applies it to an idempotent sink keyed by position. */
 class Recorder {
