@@ -492,7 +492,7 @@ function recordingReads(store: EventStore<NewEvent>, reads: number[]): EventStor
           return target.readAll(options)
         }
       }
-      return typeof value === 'function' ? value.bind(target) : value
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },
   })
 }
