@@ -44,7 +44,7 @@ export async function benchReports(): Promise<void> {
   const client = new MongoClient(mongo.uri)
   const db = client.db(`bench_${randomBytes(4).toString('hex')}`)
   try {
-    rows.push(...(await measure('MongoDB wire (FerretDB)', new MongoReadModelStore(db, false), 15)))
+    rows.push(...(await measure('MongoDB wire (FerretDB)', new MongoReadModelStore(db, 'ferretdb'), 15)))
   } finally {
     await db.dropDatabase()
     await client.close()

@@ -73,7 +73,8 @@ export async function openStorage(
     throw new Error(`MongoDB at MONGODB_URI is not reachable: ${(error as Error).message}`, { cause: error })
   }
   const db = client.db(config.mongodbDatabase)
-  // FerretDB answers buildInfo with its own version: it sorts in memory, so lists need pages.
+  // FerretDB answers buildInfo with its own version: it sorts in memory, so lists need pages,
+  // and read models send it one update per command (see `MongoReadModelStore`).
   const ferretDb = 'ferretdbVersion' in (await db.admin().command({ buildInfo: 1 }))
   const commitLog = new MongoCommitLog(db)
   const leases = new MongoLeaseStore(db)
@@ -90,7 +91,7 @@ export async function openStorage(
     kind: 'mongodb',
     dataDir: undefined,
     commitLog,
-    readModels: new MongoReadModelStore(db, !ferretDb),
+    readModels: new MongoReadModelStore(db, ferretDb ? 'ferretdb' : 'mongodb'),
     leases,
     generations: new MongoGenerationStore(db),
     users,
