@@ -172,14 +172,17 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
   /**
    * A rebuild that has caught up goes live at once instead of at the next refresh (up to
    * `refreshMs` later): a refresh is started, not awaited (it may stop subscriptions, this
-   * one's caller among them), once per position reached while the generation is building.
+   * one's caller among them), once per position reached while the generation is building;
+   * once it is not (live, or dropped), never again — the check ends with it.
    */
   function goLiveOnceCaughtUp(record: GenerationRecord): () => Promise<void> {
     let promptedAt = -1
+    let building = true
     return async () => {
+      if (!building) return
+      building = buildingGeneration(records.get(record.name as Name) ?? [])?.generation === record.generation
       const at = running.get(key(record.name, record.generation))?.subscription.position ?? -1
-      const building = buildingGeneration(records.get(record.name as Name) ?? [])
-      if (at === promptedAt || building?.generation !== record.generation) return
+      if (!building || at === promptedAt) return
       promptedAt = at
       void refreshNow()
     }

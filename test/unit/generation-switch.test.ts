@@ -1,27 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryGenerationStore } from '../../src/consumers/memory-generation-store.js'
 import { MemoryLeaseStore } from '../../src/consumers/memory-lease-store.js'
-import { type ManagedProjection, type ProjectionManager, startProjectionManager } from '../../src/consumers/projection-manager.js'
+import { type ProjectionManager, startProjectionManager } from '../../src/consumers/projection-manager.js'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
+import { countingProjection } from '../support/projections/harness.js'
 import { eventually } from '../support/wait.js'
 
 const who = { actor: 'test', correlationId: 'switch' }
-
-/** A projection that counts the events each generation applied. */
-function countingProjection(applied: Map<number, number>): ManagedProjection<'orders'> {
-  return {
-    name: 'orders',
-    generation: (generation) => ({
-      ensureIndexes: () => Promise.resolve(),
-      apply: (events) => {
-        applied.set(generation, (applied.get(generation) ?? 0) + events.length)
-        return Promise.resolve()
-      },
-      drop: () => Promise.resolve(),
-    }),
-  }
-}
 
 describe('a rebuild goes live as soon as it has caught up', () => {
   const managers: ProjectionManager<'orders'>[] = []

@@ -1,29 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryGenerationStore } from '../../src/consumers/memory-generation-store.js'
 import { MemoryLeaseStore } from '../../src/consumers/memory-lease-store.js'
-import { type ManagedProjection, type ProjectionManager, startProjectionManager } from '../../src/consumers/projection-manager.js'
+import { type ProjectionManager, startProjectionManager } from '../../src/consumers/projection-manager.js'
 import { createEventStore } from '../../src/events/event-store.js'
 import { MemoryCommitLog } from '../../src/events/memory-commit-log.js'
+import { countingProjection } from '../support/projections/harness.js'
 import { eventually } from '../support/wait.js'
-
-/**
- * A projection whose code writes documents of `shape`: it records which generations it was
- * asked to apply events to, so the test sees who writes where.
- */
-function recordingProjection(shape: number, applied: Map<number, number>): ManagedProjection<'orders'> {
-  return {
-    name: 'orders',
-    shape,
-    generation: (generation) => ({
-      ensureIndexes: () => Promise.resolve(),
-      apply: (events) => {
-        applied.set(generation, (applied.get(generation) ?? 0) + events.length)
-        return Promise.resolve()
-      },
-      drop: () => Promise.resolve(),
-    }),
-  }
-}
 
 describe('read-model shapes: an upgrade that changes a read model rebuilds it by itself', () => {
   const managers: ProjectionManager<'orders'>[] = []
@@ -49,7 +31,7 @@ describe('read-model shapes: an upgrade that changes a read model rebuilds it by
         store,
         leases,
         generations,
-        projections: [recordingProjection(shape, applied)],
+        projections: [countingProjection(applied, shape)],
         holder,
         pollMs: 10,
         refreshMs: 20,
@@ -89,7 +71,7 @@ describe('read-model shapes: an upgrade that changes a read model rebuilds it by
       store,
       leases,
       generations,
-      projections: [recordingProjection(1, applied)],
+      projections: [countingProjection(applied, 1)],
       holder: 'old-code',
       pollMs: 10,
     })

@@ -3,6 +3,7 @@
 import type { ReadEvent } from '../../../src/events/envelope.js'
 import type { EventStore } from '../../../src/events/event-store.js'
 import type { HeldLease, LeaseStore } from '../../../src/consumers/leases.js'
+import type { ManagedProjection } from '../../../src/consumers/projection-manager.js'
 import { type OrderReadModel, ordersCollection, ordersProjection } from '../../../src/projections/orders-projection.js'
 import type { ProjectionDefinition } from '../../../src/projections/projection.js'
 import type { ReadModelCollection, ReadModelDocument, ReadModelStore } from '../../../src/projections/read-model.js'
@@ -123,4 +124,24 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
     resolve = r
   })
   return { promise, resolve }
+}
+
+/**
+ * A projection for the projection manager that only counts the events each generation
+ * applied (`applied`: generation → events), written as code of `shape` (default 1): it shows
+ * who writes where, and when.
+ */
+export function countingProjection(applied: Map<number, number>, shape?: number): ManagedProjection<'orders'> {
+  return {
+    name: 'orders',
+    ...(shape === undefined ? {} : { shape }),
+    generation: (generation) => ({
+      ensureIndexes: () => Promise.resolve(),
+      apply: (events) => {
+        applied.set(generation, (applied.get(generation) ?? 0) + events.length)
+        return Promise.resolve()
+      },
+      drop: () => Promise.resolve(),
+    }),
+  }
 }
