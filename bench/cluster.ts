@@ -62,8 +62,7 @@ export async function benchCluster(): Promise<void> {
   const rows: Row[] = []
   let watcher: FeedWatcher | undefined
   try {
-    const single = await saturationSweep(mongo.uri, env, 1, CLIENT_COUNTS, SECONDS)
-    const spread = await saturationSweep(mongo.uri, env, 3, CLIENT_COUNTS, SECONDS)
+    const { single, spread } = await saturationSweep(mongo.uri, env, 3, CLIENT_COUNTS, SECONDS)
     const [top1, top3] = [best(single), best(spread)]
     const rate = (point: typeof top1) => point.result.ok / point.result.seconds
     rows.push(

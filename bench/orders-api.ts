@@ -61,7 +61,7 @@ async function interleavedRounds(
 }
 
 /** POST /api/orders (embedded store, 50 connections) against the same stack answering a canned 201. */
-async function benchPostThroughput(): Promise<void> {
+export async function benchPostThroughput(): Promise<void> {
   const server = await startBenchServer('bench/orders-server.ts')
   const request = poster(server.hello)
   try {

@@ -1,12 +1,12 @@
 // `npm run bench [-- <section>...]`: prints figures and ratios against baselines measured
-// in the same run. Sections: store, durable, login, orders, metrics (also part of orders), reads, realtime,
-// ferretdb, cluster. Without arguments, all of them (metrics once, inside orders).
+// in the same run. Sections: store, durable, login, orders, post and metrics (both also part of orders),
+// reads, realtime, ferretdb, cluster. Without arguments, all of them (post and metrics once, inside orders).
 import { benchCluster } from './cluster.js'
 import { benchDurableStore } from './durable-store.js'
 import { benchEventStore } from './event-store.js'
 import { benchFerretDb } from './ferretdb-cost.js'
 import { benchLogin } from './login.js'
-import { benchMetricsCost, benchOrdersApi } from './orders-api.js'
+import { benchMetricsCost, benchOrdersApi, benchPostThroughput } from './orders-api.js'
 import { benchReadSide } from './read-side.js'
 import { benchRealtime } from './realtime.js'
 
@@ -15,6 +15,7 @@ const sections: Record<string, () => Promise<void>> = {
   durable: benchDurableStore,
   login: benchLogin,
   orders: benchOrdersApi,
+  post: benchPostThroughput,
   metrics: benchMetricsCost,
   reads: benchReadSide,
   realtime: benchRealtime,
@@ -22,8 +23,10 @@ const sections: Record<string, () => Promise<void>> = {
   cluster: benchCluster,
 }
 
+/** Sections the orders section runs too. */
+const PART_OF_ORDERS = new Set(['post', 'metrics'])
 const wanted = process.argv.slice(2)
-for (const name of wanted.length > 0 ? wanted : Object.keys(sections).filter((section) => section !== 'metrics')) {
+for (const name of wanted.length > 0 ? wanted : Object.keys(sections).filter((section) => !PART_OF_ORDERS.has(section))) {
   const section = sections[name]
   if (!section) throw new Error(`unknown bench section "${name}"; known: ${Object.keys(sections).join(', ')}`)
   await section()
