@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { Redis } from 'ioredis'
 import { MongoClient } from 'mongodb'
 
 /**
@@ -42,14 +43,26 @@ export function redisForBench(): string {
 
 /**
  * Drops the database a bench made (`databaseUri` names it) on a server given by MONGODB_URI,
- * which outlives the bench; a FerretDB the bench started goes with all its data at `stop()`.
+ * which outlives the bench (a FerretDB the bench started goes with all its data at `stop()`),
+ * and the Redis keys of the instances that ran on it (`<database>:…`, their key prefix and
+ * stream): Redis outlives every bench, and a cluster run left hundreds of MB there.
  */
 export async function dropBenchDatabase(databaseUri: string): Promise<void> {
-  if (!process.env.MONGODB_URI) return
-  const client = await new MongoClient(databaseUri).connect()
+  if (process.env.MONGODB_URI) {
+    const client = await new MongoClient(databaseUri).connect()
+    try {
+      await client.db().dropDatabase()
+    } finally {
+      await client.close()
+    }
+  }
+  const database = new URL(databaseUri).pathname.slice(1)
+  const redis = new Redis(redisForBench())
   try {
-    await client.db().dropDatabase()
+    for await (const keys of redis.scanStream({ match: `${database}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys)
+    }
   } finally {
-    await client.close()
+    redis.disconnect()
   }
 }
