@@ -9,6 +9,12 @@
 #   eval "$(bash scripts/ferretdb.sh start)"   # exports MONGODB_URI, FERRETDB_PID, FERRETDB_DIR, FERRETDB_PG_DB
 #   bash scripts/ferretdb.sh stop              # stops that one and removes its data
 #
+# FERRETDB_PG_POOL caps the PostgreSQL connections it pools (FerretDB's default: 50). The
+# PostgreSQL here allows 100 in all: the test suites' shared FerretDB keeps the default, the
+# FerretDBs a test starts for itself take 20 each (test/support/private-ferretdb.ts), so two of
+# those beside the shared one stay within it — three at 50 once ran PostgreSQL out of
+# connections ("sorry, too many clients already") as a stalled one came back under load.
+#
 # The binary is our own tiny main (tools/ferretdb) that embeds FerretDB's `ferretdb`
 # package; a plain `go install .../cmd/ferretdb@v1.24.2` panics at start (no version.txt).
 set -euo pipefail
@@ -43,7 +49,7 @@ start() {
     pgdb="ferretdb_test_$(basename "$dir" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
     psql -h 127.0.0.1 -p 5432 -U postgres -q -c "CREATE DATABASE $pgdb" >/dev/null ||
       { echo "ferretdb.sh: cannot create a database on PostgreSQL at 127.0.0.1:5432 (is it running? FERRETDB_BACKEND=sqlite avoids it)" >&2; exit 1; }
-    storage=(-postgresql-url "postgres://postgres@127.0.0.1:5432/$pgdb")
+    storage=(-postgresql-url "postgres://postgres@127.0.0.1:5432/$pgdb${FERRETDB_PG_POOL:+?pool_max_conns=$FERRETDB_PG_POOL}")
   else
     storage=(-dir "$dir/data")
   fi

@@ -16,6 +16,38 @@ const MONGODB_OUTAGES = new Set([
   'MongoServerClosedError',
 ])
 
+/**
+ * MongoDB server answers that mean "not now" rather than "no": a primary stepping down or an
+ * election under way, a node shutting down, a host it cannot reach (the driver's
+ * retryable-read and -write codes). The driver retries once; when that fails too, a rolling
+ * restart of a replica set is an outage to answer 503, not a bug to answer 500.
+ */
+const MONGODB_NOT_NOW_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  134, // ReadConcernMajorityNotAvailableYet
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+])
+
+/** A MongoDB server error, by its code or the label the server gives retryable writes. */
+function isNotNow(error: Error): boolean {
+  if (!error.name.startsWith('Mongo')) return false
+  const { code, hasErrorLabel } = error as Error & { code?: unknown; hasErrorLabel?: (label: string) => boolean }
+  return (
+    (typeof code === 'number' && MONGODB_NOT_NOW_CODES.has(code)) ||
+    (typeof hasErrorLabel === 'function' && hasErrorLabel.call(error, 'RetryableWriteError'))
+  )
+}
+
 /** ioredis errors for a Redis that is down or hung (server replies are not outages). */
 const REDIS_OUTAGES = [
   /^Command timed out$/,
@@ -32,7 +64,7 @@ const REDIS_OUTAGES = [
 export function unavailableDependency(error: unknown): Dependency | undefined {
   let current = error
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (MONGODB_OUTAGES.has(current.name)) return 'mongodb'
+    if (MONGODB_OUTAGES.has(current.name) || isNotNow(current)) return 'mongodb'
     const { message } = current
     if (current.name === 'MaxRetriesPerRequestError' || REDIS_OUTAGES.some((pattern) => pattern.test(message))) return 'redis'
     current = current.cause

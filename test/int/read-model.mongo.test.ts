@@ -40,7 +40,7 @@ describe.skipIf(skipWithoutMongo)('MongoDB read model store', () => {
 
 describe.skipIf(skipWithoutMongo)('read models on FerretDB: writers at once never run out of its connections', () => {
   it('three writers each replacing 25 documents at once all finish (FerretDB keeps a connection per update statement until the command ends)', async () => {
-    // A FerretDB of its own: deadlocked, one stays so for good (its 50 connections stay taken).
+    // A FerretDB of its own: deadlocked, one stays so for good (its pooled connections stay taken).
     const ferret = await privateFerretDb()
     const client = await MongoClient.connect(ferret.uri('pool'))
     try {

@@ -24,8 +24,16 @@ export interface PrivateFerretDb {
   dispose(): Promise<void>
 }
 
+/**
+ * PostgreSQL connections a private FerretDB may pool: the shared FerretDB keeps its 50 and
+ * PostgreSQL allows 100, so two private ones (two test files at once) fit beside it.
+ */
+const PRIVATE_PG_POOL = 20
+
 export async function privateFerretDb(): Promise<PrivateFerretDb> {
-  const { stdout } = await run('bash', ['scripts/ferretdb.sh', 'start'])
+  const { stdout } = await run('bash', ['scripts/ferretdb.sh', 'start'], {
+    env: { ...process.env, FERRETDB_PG_POOL: String(PRIVATE_PG_POOL) },
+  })
   const vars = Object.fromEntries(
     [...stdout.matchAll(/(\w+)=(\S*)/g)].map((match) => [match[1] ?? '', match[2] ?? '']),
   ) as Record<'MONGODB_URI' | 'FERRETDB_PID' | 'FERRETDB_DIR' | 'FERRETDB_PG_DB', string>

@@ -1,0 +1,49 @@
+import { MongoNetworkError, MongoNetworkTimeoutError, MongoServerError } from 'mongodb'
+import { describe, expect, it } from 'vitest'
+import { unavailableDependency } from '../../src/infra/dependency-errors.js'
+
+const serverError = (code: number, errorLabels: string[] = []) =>
+  new MongoServerError({ ok: 0, code, errmsg: `server error ${code}`, errorLabels })
+
+describe('unavailableDependency: an outage (503) or not (a bug, bad input, a refused write)', () => {
+  it('a MongoDB that cannot be reached or does not answer is an outage', () => {
+    expect(unavailableDependency(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017'))).toBe('mongodb')
+    expect(unavailableDependency(new MongoNetworkTimeoutError('connection 3 to 127.0.0.1:27017 timed out'))).toBe('mongodb')
+  })
+
+  it.each([
+    [10107, 'NotWritablePrimary'],
+    [189, 'PrimarySteppedDown'],
+    [91, 'ShutdownInProgress'],
+    [11600, 'InterruptedAtShutdown'],
+    [11602, 'InterruptedDueToReplStateChange'],
+    [13436, 'NotPrimaryOrSecondary'],
+    [6, 'HostUnreachable'],
+  ])('a server answering %i (%s) during a rolling restart or an election is an outage', (code) => {
+    expect(unavailableDependency(serverError(code))).toBe('mongodb')
+  })
+
+  it('a server error labelled retryable by the server is an outage, whatever its code', () => {
+    expect(unavailableDependency(serverError(64, ['RetryableWriteError']))).toBe('mongodb')
+  })
+
+  it.each([
+    [11000, 'DuplicateKey: a race the store settles'],
+    [2, 'BadValue'],
+    [1, 'InternalError'],
+    [50, 'MaxTimeMSExpired: a query of ours too slow, not an outage'],
+  ])('a server answering %i (%s) is not an outage', (code) => {
+    expect(unavailableDependency(serverError(code))).toBeUndefined()
+  })
+
+  it('is found through causes, and a plain error with such a code is not mistaken for one', () => {
+    expect(unavailableDependency(new Error('append failed', { cause: serverError(10107) }))).toBe('mongodb')
+    expect(unavailableDependency(Object.assign(new Error('not from MongoDB'), { code: 10107 }))).toBeUndefined()
+  })
+
+  it('a Redis that is down or hung is an outage; a reply it gives is not', () => {
+    expect(unavailableDependency(new Error('Command timed out'))).toBe('redis')
+    expect(unavailableDependency(new Error('Connection is closed.'))).toBe('redis')
+    expect(unavailableDependency(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBeUndefined()
+  })
+})
