@@ -48,6 +48,23 @@ function isNotNow(error: Error): boolean {
   )
 }
 
+/**
+ * Socket errors a client library let through unwrapped: the MongoDB driver writing to a
+ * connection the server had just closed throws Node's own `EPIPE` ("This socket has been
+ * ended by the other party"), not a `MongoNetworkError` (seen when FerretDB was killed under
+ * load). Which server it was is told by the library in the stack.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTCONN'])
+
+function socketErrorOf(error: Error): Dependency | undefined {
+  const { code } = error as Error & { code?: unknown }
+  if (typeof code !== 'string' || !SOCKET_ERROR_CODES.has(code)) return undefined
+  const stack = error.stack ?? ''
+  if (/[\\/]node_modules[\\/]mongodb[\\/]/.test(stack)) return 'mongodb'
+  if (/[\\/]node_modules[\\/]ioredis[\\/]/.test(stack)) return 'redis'
+  return undefined
+}
+
 /** ioredis errors for a Redis that is down or hung (server replies are not outages). */
 const REDIS_OUTAGES = [
   /^Command timed out$/,
@@ -67,6 +84,8 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
     if (MONGODB_OUTAGES.has(current.name) || isNotNow(current)) return 'mongodb'
     const { message } = current
     if (current.name === 'MaxRetriesPerRequestError' || REDIS_OUTAGES.some((pattern) => pattern.test(message))) return 'redis'
+    const socket = socketErrorOf(current)
+    if (socket !== undefined) return socket
     current = current.cause
   }
   return undefined

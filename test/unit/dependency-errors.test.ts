@@ -41,6 +41,29 @@ describe('unavailableDependency: an outage (503) or not (a bug, bad input, a ref
     expect(unavailableDependency(Object.assign(new Error('not from MongoDB'), { code: 10107 }))).toBeUndefined()
   })
 
+  it("a socket error a client library let through unwrapped is its server's outage, told by the library in the stack", () => {
+    // What the MongoDB driver threw writing to a connection FerretDB had just closed (CI, FerretDB killed under load).
+    const socketError = (code: string, frame: string) =>
+      Object.assign(new Error('This socket has been ended by the other party'), {
+        code,
+        stack: `Error: This socket has been ended by the other party\n    at Socket.writeAfterFIN [as write] (node:net:857:14)\n    at ${frame}`,
+      })
+    expect(
+      unavailableDependency(
+        socketError('EPIPE', 'Connection.writeCommand (/app/node_modules/mongodb/lib/cmap/connection.js:722:23)'),
+      ),
+    ).toBe('mongodb')
+    expect(
+      unavailableDependency(socketError('ECONNRESET', 'Socket.<anonymous> (/app/node_modules/ioredis/built/Redis.js:170:14)')),
+    ).toBe('redis')
+    expect(unavailableDependency(socketError('EPIPE', 'sendCsv (/app/dist/api/csv-export.js:40:9)'))).toBeUndefined()
+    expect(
+      unavailableDependency(
+        socketError('ENOENT', 'Connection.writeCommand (/app/node_modules/mongodb/lib/cmap/connection.js:722:23)'),
+      ),
+    ).toBeUndefined()
+  })
+
   it('a Redis that is down or hung is an outage; a reply it gives is not', () => {
     expect(unavailableDependency(new Error('Command timed out'))).toBe('redis')
     expect(unavailableDependency(new Error('Connection is closed.'))).toBe('redis')

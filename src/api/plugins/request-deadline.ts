@@ -1,4 +1,6 @@
+import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
+import { unavailableDependency } from '../../infra/dependency-errors.js'
 import { unavailableProblem } from '../problem.js'
 
 /**
@@ -20,6 +22,7 @@ export default fp(
         reply.hijack()
         // The handler may still call `send` when its dependency answers: that answer is moot.
         reply.send = () => reply
+        reply.log = afterDeadline(reply.log)
         const response = reply.raw
         for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value)
         response.setHeader('content-type', 'application/problem+json; charset=utf-8')
@@ -39,3 +42,19 @@ export default fp(
   },
   { name: 'request-deadline', dependencies: ['config', 'readiness'] },
 )
+
+/**
+ * The reply's logger once the deadline has answered: the handler still running may fail
+ * later, and Fastify then logs "Promise errored, but reply.sent = true was set" at error
+ * level — once per request, 21 lines in one 15 s outage. An outage is logged once (by
+ * readiness), so its failures go to debug; any other failure is still worth a warning.
+ */
+function afterDeadline(log: FastifyBaseLogger): FastifyBaseLogger {
+  const quieter = Object.create(log) as FastifyBaseLogger
+  quieter.error = (object: unknown) => {
+    const err = typeof object === 'object' && object !== null ? (object as { err?: unknown }).err : object
+    if (unavailableDependency(err) !== undefined) log.debug({ err }, 'request failed after its deadline answer (an outage)')
+    else log.warn({ err }, 'request failed after its deadline answer')
+  }
+  return quieter
+}
