@@ -47,33 +47,26 @@ export interface LoadResult {
   errors: number
 }
 
-/**
- * A bounded autocannon run against 127.0.0.1: for `seconds`, or for `amount` requests (then
- * the rate is the count over the time taken, since autocannon's per-second average needs
- * whole seconds).
- */
-export async function load(
-  options: {
-    url: string
-    method?: 'POST' | 'GET'
-    headers?: Record<string, string>
-    body?: string
-    connections: number
-  } & ({ seconds: number; amount?: undefined } | { amount: number; seconds?: undefined }),
-): Promise<LoadResult> {
-  const started = performance.now()
+/** A bounded autocannon run against 127.0.0.1. */
+export async function load(options: {
+  url: string
+  method?: 'POST' | 'GET'
+  headers?: Record<string, string>
+  body?: string
+  connections: number
+  seconds: number
+}): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
     connections: options.connections,
-    ...(options.amount === undefined ? { duration: options.seconds } : { amount: options.amount }),
+    duration: options.seconds,
     headers: options.headers ?? {},
     ...(options.body === undefined ? {} : { body: options.body }),
   })
-  const seconds = (performance.now() - started) / 1000
   return {
     ok: result['2xx'],
-    requestsPerSecond: options.amount === undefined ? result.requests.average : result.requests.total / seconds,
+    requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
