@@ -65,6 +65,16 @@ function socketErrorOf(error: Error): Dependency | undefined {
   return undefined
 }
 
+/**
+ * The error a MongoDB bulk write wrapped: a connection closed mid-batch comes back as a
+ * `MongoBulkWriteError` whose message is the network error's and which keeps that error as
+ * its `errorResponse`, not as its `cause` (seen when FerretDB was killed under load).
+ */
+function wrappedBy(error: Error): unknown {
+  const { errorResponse } = error as Error & { errorResponse?: unknown }
+  return errorResponse instanceof Error ? errorResponse : undefined
+}
+
 /** ioredis errors for a Redis that is down or hung (server replies are not outages). */
 const REDIS_OUTAGES = [
   /^Command timed out$/,
@@ -86,7 +96,7 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
     if (current.name === 'MaxRetriesPerRequestError' || REDIS_OUTAGES.some((pattern) => pattern.test(message))) return 'redis'
     const socket = socketErrorOf(current)
     if (socket !== undefined) return socket
-    current = current.cause
+    current = current.cause ?? wrappedBy(current)
   }
   return undefined
 }

@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoNetworkTimeoutError, MongoServerError } from 'mongodb'
+import { MongoBulkWriteError, MongoNetworkError, MongoNetworkTimeoutError, MongoServerError } from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { unavailableDependency } from '../../src/infra/dependency-errors.js'
 
@@ -34,6 +34,13 @@ describe('unavailableDependency: an outage (503) or not (a bug, bad input, a ref
     [50, 'MaxTimeMSExpired: a query of ours too slow, not an outage'],
   ])('a server answering %i (%s) is not an outage', (code) => {
     expect(unavailableDependency(serverError(code))).toBeUndefined()
+  })
+
+  it('a bulk write cut off by a closed connection is an outage (the driver wraps the network error)', () => {
+    const cutOff = new MongoBulkWriteError(new MongoNetworkError('connection 1 to 127.0.0.1:39897 closed'), {} as never)
+    expect(unavailableDependency(cutOff)).toBe('mongodb')
+    const refused = new MongoBulkWriteError({ message: 'E11000 duplicate key error', code: 11000, writeErrors: [] }, {} as never)
+    expect(unavailableDependency(refused)).toBeUndefined()
   })
 
   it('is found through causes, and a plain error with such a code is not mistaken for one', () => {
