@@ -1,3 +1,5 @@
+import { MongoError, MongoErrorLabel } from 'mongodb'
+
 /** The servers a request can wait on. */
 export type Dependency = 'mongodb' | 'redis'
 
@@ -40,11 +42,10 @@ const MONGODB_NOT_NOW_CODES = new Set([
 
 /** A MongoDB server error, by its code or the label the server gives retryable writes. */
 function isNotNow(error: Error): boolean {
-  if (!error.name.startsWith('Mongo')) return false
-  const { code, hasErrorLabel } = error as Error & { code?: unknown; hasErrorLabel?: (label: string) => boolean }
   return (
-    (typeof code === 'number' && MONGODB_NOT_NOW_CODES.has(code)) ||
-    (typeof hasErrorLabel === 'function' && hasErrorLabel.call(error, 'RetryableWriteError'))
+    error instanceof MongoError &&
+    ((typeof error.code === 'number' && MONGODB_NOT_NOW_CODES.has(error.code)) ||
+      error.hasErrorLabel(MongoErrorLabel.RetryableWriteError))
   )
 }
 
@@ -84,7 +85,8 @@ const REDIS_OUTAGES = [
 ]
 
 /**
- * Which dependency an error says is unreachable or stalled (looking through `cause`s), or
+ * Which dependency an error says is unreachable or stalled (looking through `cause`s and what
+ * a bulk write wrapped), or
  * undefined for any other error — a bug, bad input, a refused write — which must not be
  * reported as an outage.
  */
