@@ -1,7 +1,8 @@
 // The service for `npm run bench -- ferretdb` and `-- cluster`, in its own process, on
 // MONGODB_URI (and REDIS_URI): an admin, a sales rep and one SKU, then one JSON line
 // {port, rep, admin, sku}. With BENCH_SEED=0 (the cluster's other instances, which share the
-// first one's JWT_SECRET) it seeds nothing and prints {port}.
+// first one's JWT_SECRET) it seeds nothing and prints {port}. Started again on the same
+// database it keeps what is there.
 import { pino } from 'pino'
 import { buildApp } from '../src/api/app.js'
 import { loadConfig } from '../src/infra/config.js'
@@ -25,17 +26,23 @@ if (process.env.BENCH_SEED === '0') {
 } else {
   const admin = await app.users.find('admin@bench.local')
   if (!admin) throw new Error('no bench admin')
-  const rep = await app.users.create({ email: 'rep@bench.local', name: 'Rep', password: 'bench-rep-password', role: 'sales_rep' })
-  const { sku } = await app.skuCommands.create(
-    { sku: 'BENCH-1', name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
-    { actor: admin.email, correlationId: 'bench' },
-  )
+  // A restart on the same database (the ferretdb section's rounds) finds its rep and SKU there.
+  const rep =
+    (await app.users.find('rep@bench.local')) ??
+    (await app.users.create({ email: 'rep@bench.local', name: 'Rep', password: 'bench-rep-password', role: 'sales_rep' }))
+  const sku = 'BENCH-1'
+  if ((await app.skuCommands.load(sku)).status === 'none') {
+    await app.skuCommands.create(
+      { sku, name: 'Bench item', unit_price: 100_000, currency: 'INR', tax_rate_bp: 1800 },
+      { actor: admin.email, correlationId: 'bench' },
+    )
+  }
   console.log(
     JSON.stringify({
       port,
       admin: (await app.issueToken(admin)).access_token,
       rep: (await app.issueToken(rep)).access_token,
-      sku: sku.sku,
+      sku,
     }),
   )
 }

@@ -31,7 +31,8 @@ export interface EventFeed {
    * feed reading the store (with its back-off) for as long as it is followed. Returns an unfollow.
    */
   follow(listener: (events: readonly ReadEvent[]) => void): () => void
-  stop(): void
+  /** Stops reading; resolves once a read in flight has ended (so the store can be closed after it). */
+  stop(): Promise<void>
 }
 
 /**
@@ -166,7 +167,7 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
           // a lost message in a flow of them shows as a gap. On FerretDB every read is a scan.
           pollMs = found > 0 && !notified ? minPollMs : Math.min(maxPollMs, pollMs * 2)
         } catch (error) {
-          options.onError?.(error)
+          if (!stopped) options.onError?.(error) // (once stopped, the store closing under the read)
           pollMs = maxPollMs
         }
       } while (again && !stopped)
@@ -234,12 +235,13 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
         followers.delete(listener)
       }
     },
-    stop() {
+    async stop() {
       stopped = true
       clearTimeout(timer)
       unsubscribeLocal()
       unsubscribeReceived?.()
       for (const waiter of waiters) waiter.done()
+      await polling
     },
   }
 }

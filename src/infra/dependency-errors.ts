@@ -16,6 +16,7 @@ const MONGODB_OUTAGES = new Set([
   'MongoPoolClosedError',
   'MongoWaitQueueTimeoutError',
   'MongoServerClosedError',
+  'MongoClientClosedError', // our client closed under an operation: shutting down
 ])
 
 /**

@@ -1,4 +1,10 @@
-import { MongoBulkWriteError, MongoNetworkError, MongoNetworkTimeoutError, MongoServerError } from 'mongodb'
+import {
+  MongoBulkWriteError,
+  MongoClientClosedError,
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoServerError,
+} from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { unavailableDependency } from '../../src/infra/dependency-errors.js'
 
@@ -9,6 +15,10 @@ describe('unavailableDependency: an outage (503) or not (a bug, bad input, a ref
   it('a MongoDB that cannot be reached or does not answer is an outage', () => {
     expect(unavailableDependency(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017'))).toBe('mongodb')
     expect(unavailableDependency(new MongoNetworkTimeoutError('connection 3 to 127.0.0.1:27017 timed out'))).toBe('mongodb')
+  })
+
+  it('an operation cut off by our own client closing (a shutdown) is answered like one: 503, retry elsewhere', () => {
+    expect(unavailableDependency(new MongoClientClosedError())).toBe('mongodb')
   })
 
   it.each([

@@ -27,7 +27,7 @@ it('reads a commit that brought no notification while consumers take turns waiti
   } finally {
     stopped = true
     await Promise.all(consumers)
-    feed.stop()
+    await feed.stop()
   }
   expect(feed.head).toBe(1)
 })
@@ -54,7 +54,7 @@ it('backs off its polls while notifications bring every commit, though each read
   }
   await eventually('the feed to hold every commit', () => feed.head === 80, 2000)
   unfollow()
-  feed.stop()
+  await feed.stop()
   // Polling every 10 ms would read about 90 times; backing off to 400 ms, a handful.
   expect(reads.count).toBeLessThan(15)
 })
@@ -80,8 +80,33 @@ it('takes a notification holding several commits with a gap between them run by 
   expect(feed.head).toBe(5)
   expect((await feed.read(0, 10)).events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5])
   await sleep(100)
-  feed.stop()
+  await feed.stop()
   expect(reads.count).toBe(0)
+})
+
+it('stops after the read in flight, whose failure as the store closes under it is not reported', async () => {
+  const log = new MemoryCommitLog()
+  const store = createEventStore(log, { source: 'here' })
+  const errors: unknown[] = []
+  const feed = startEventFeed({ store, onError: (error) => errors.push(error), minPollMs: 10, maxPollMs: 10_000 })
+  await feed.read(0, 10)
+  let closeStore!: () => void
+  const closing = new Promise<void>((resolve) => (closeStore = resolve))
+  let reading = false
+  store.readAll = async () => {
+    reading = true
+    await closing
+    throw new Error('Operation interrupted because client was closed')
+  }
+  feed.poke()
+  await eventually('a read in flight', () => reading, 1000)
+  let stopped = false
+  const stop = feed.stop().then(() => (stopped = true))
+  await sleep(20)
+  expect(stopped).toBe(false)
+  closeStore()
+  await stop
+  expect(errors).toEqual([])
 })
 
 /** A feed on a memory log whose store reads are counted, with notifications delivered by `announce`. */

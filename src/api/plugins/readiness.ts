@@ -97,7 +97,10 @@ export default fp(
           degraded: names.filter((name) => down.has(name) && !checks.get(name)?.critical),
         }
       },
-      failed: markDown,
+      failed(name: Dependency, error: unknown) {
+        // A request that failed while the app closes its connections found them closed, not down.
+        if (!shuttingDown) markDown(name, error)
+      },
       isDown: (name: Dependency) => down.has(name),
       beginShutdown() {
         shuttingDown = true
