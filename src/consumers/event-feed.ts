@@ -31,8 +31,11 @@ export interface EventFeed {
    * feed reading the store (with its back-off) for as long as it is followed. Returns an unfollow.
    */
   follow(listener: (events: readonly ReadEvent[]) => void): () => void
-  /** Stops reading; resolves once a read in flight has ended (so the store can be closed after it). */
-  stop(): Promise<void>
+  /**
+   * Stops reading. A read in flight is not waited for (on a stalled MongoDB it could hang the
+   * shutdown): it fails as the store closes under it, which is not reported.
+   */
+  stop(): void
 }
 
 /**
@@ -235,13 +238,12 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
         followers.delete(listener)
       }
     },
-    async stop() {
+    stop() {
       stopped = true
       clearTimeout(timer)
       unsubscribeLocal()
       unsubscribeReceived?.()
       for (const waiter of waiters) waiter.done()
-      await polling
     },
   }
 }

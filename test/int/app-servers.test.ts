@@ -54,6 +54,7 @@ describe.skipIf(skipWithoutServers)('the app on MongoDB and Redis', () => {
     ])
     expect((await app.inject({ url: '/api/skus', headers: bearer(await tokenFor(app, 'auditor')) })).statusCode).toBe(200)
   })
+
   it('a request whose client left before a shutdown, failing on the closed MongoDB client after it, is not an error', async () => {
     // A load balancer gives up on a slow request, then the instance is stopped: the connection
     // is gone, so nothing waits for the handler, and MongoDB's client closes under it.

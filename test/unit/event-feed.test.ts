@@ -27,7 +27,7 @@ it('reads a commit that brought no notification while consumers take turns waiti
   } finally {
     stopped = true
     await Promise.all(consumers)
-    await feed.stop()
+    feed.stop()
   }
   expect(feed.head).toBe(1)
 })
@@ -54,7 +54,7 @@ it('backs off its polls while notifications bring every commit, though each read
   }
   await eventually('the feed to hold every commit', () => feed.head === 80, 2000)
   unfollow()
-  await feed.stop()
+  feed.stop()
   // Polling every 10 ms would read about 90 times; backing off to 400 ms, a handful.
   expect(reads.count).toBeLessThan(15)
 })
@@ -80,11 +80,11 @@ it('takes a notification holding several commits with a gap between them run by 
   expect(feed.head).toBe(5)
   expect((await feed.read(0, 10)).events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5])
   await sleep(100)
-  await feed.stop()
+  feed.stop()
   expect(reads.count).toBe(0)
 })
 
-it('stops after the read in flight, whose failure as the store closes under it is not reported', async () => {
+it('stops without waiting for a read in flight, whose failure as the store closes under it is not reported', async () => {
   const log = new MemoryCommitLog()
   const store = createEventStore(log, { source: 'here' })
   const errors: unknown[] = []
@@ -92,20 +92,20 @@ it('stops after the read in flight, whose failure as the store closes under it i
   await feed.read(0, 10)
   let closeStore!: () => void
   const closing = new Promise<void>((resolve) => (closeStore = resolve))
+  let failed!: () => void
+  const readFailed = new Promise<void>((resolve) => (failed = resolve))
   let reading = false
   store.readAll = async () => {
     reading = true
     await closing
+    setImmediate(failed)
     throw new Error('Operation interrupted because client was closed')
   }
   feed.poke()
   await eventually('a read in flight', () => reading, 1000)
-  let stopped = false
-  const stop = feed.stop().then(() => (stopped = true))
-  await sleep(20)
-  expect(stopped).toBe(false)
+  feed.stop() // (a stalled MongoDB must not hold the shutdown: the read is not waited for)
   closeStore()
-  await stop
+  await readFailed
   expect(errors).toEqual([])
 })
 

@@ -21,7 +21,7 @@ export default fp(
     })
     app.decorate('eventFeed', feed)
     app.addHook('onClose', async () => {
-      await feed.stop()
+      feed.stop()
     })
   },
   { name: 'event-feed', dependencies: ['event-store', 'notifications', 'error-tracking'] },
