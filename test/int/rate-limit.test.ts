@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
 describe.skipIf(skipWithoutServers)('rate limits shared by two instances through Redis', () => {
   let database: TestDatabase
@@ -15,7 +14,7 @@ describe.skipIf(skipWithoutServers)('rate limits shared by two instances through
     const env = {
       MONGODB_URI: database.uri,
       REDIS_URI: redisUri ?? '',
-      REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+      ...redisNamespace('rate_limit'),
       API_RATE_LIMIT: '6/1m',
       LOGIN_RATE_LIMIT: '3/1m',
       JWT_SECRET: sharedJwtSecret(), // instances accept each other's tokens only with one key

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { SignJWT, importPKCS8 } from 'jose'
@@ -8,7 +7,7 @@ import { type LogCapture, TEST_ADMIN } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { createSku } from '../support/fixtures.js'
 import { listeningApp, socketClient, socketRefusal, wsClient, wsRefusal } from '../support/realtime.js'
-import { createTestDatabase, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { eventually, sleep } from '../support/wait.js'
 
 describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + Redis + real sockets)', () => {
@@ -18,7 +17,7 @@ describe.skipIf(skipWithoutServers)('real time across two instances (FerretDB + 
   let admin: string
   let rep: string
   let sku: string
-  const stream = `test:events:${randomBytes(4).toString('hex')}`
+  const { REDIS_STREAM: stream } = redisNamespace('realtime')
 
   beforeAll(async () => {
     database = await createTestDatabase('realtime')

@@ -1,12 +1,23 @@
+import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
 import { Redis } from 'ioredis'
+import type { TestProject } from 'vitest/node'
 import { isCI } from './ci.js'
+import { dropRedisKeys } from './jobs-redis.js'
+import { testRunRedisPrefix } from './servers.js'
 
 /**
  * Checks the integration servers once. Under CI=true a missing or unreachable server
  * fails the whole run; elsewhere the integration suites are skipped with this message.
+ * Gives the run an id for its Redis keys, and deletes them when it ends: Redis outlives the
+ * run (a shared one left 165 keys of earlier runs, event streams among them).
  */
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const run = randomBytes(4).toString('hex')
+  project.provide('redisRun', run)
+  const teardown = async () => {
+    if (redisUri) await dropRedisKeys(redisUri, testRunRedisPrefix(run)).catch(() => undefined)
+  }
   const problems: string[] = []
   const mongoUri = process.env.MONGODB_URI
   const redisUri = process.env.REDIS_URI
@@ -36,10 +47,11 @@ export default async function setup(): Promise<void> {
     }
   }
 
-  if (problems.length === 0) return
+  if (problems.length === 0) return teardown
   if (isCI) throw new Error(`CI=true and the integration servers are not usable: ${problems.join('; ')}`)
   console.warn(
     `\n[integration] suites needing a missing server are SKIPPED: ${problems.join('; ')}.\n` +
       '[integration] run `bash .ci/run` (starts FerretDB, checks Redis) or set MONGODB_URI and REDIS_URI.\n',
   )
+  return teardown
 }

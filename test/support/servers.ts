@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Db, MongoClient } from 'mongodb'
+import { inject } from 'vitest'
 import { isCI } from './ci.js'
 
 /**
@@ -78,8 +79,22 @@ function parseMongoUri(uri: string): { hosts: string; database: string; options:
   return { hosts: match[1], database: decodeURIComponent(match[2] ?? ''), options: match[3] ?? '' }
 }
 
-/** Redis keys and an event stream of their own for one test's service processes (`name` only labels them). */
+/**
+ * Redis keys and an event stream of their own for one test's service processes (`name` only
+ * labels them), under this test run's prefix (`test:<run>:`), whose keys global setup deletes
+ * when the run ends.
+ */
 export function redisNamespace(name: string): { REDIS_KEY_PREFIX: string; REDIS_STREAM: string } {
-  const prefix = `test:${name}:${randomBytes(4).toString('hex')}:`
+  const prefix = `${testRunRedisPrefix(inject('redisRun'))}${name}:${randomBytes(4).toString('hex')}:`
   return { REDIS_KEY_PREFIX: prefix, REDIS_STREAM: `${prefix}events` }
+}
+
+/** The prefix of every Redis key one test run makes. */
+export const testRunRedisPrefix = (run: string): string => `test:${run}:`
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This test run's id, which every Redis key it makes carries (see `redisNamespace`). */
+    redisRun: string
+  }
 }
