@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
 import { type LoadResult, load, startBenchServer } from './http.js'
-import { type Row, format, printTable } from './report.js'
+import { type Row, format, median, printTable } from './report.js'
 import { benchMongo, dropBenchDatabase, redisForBench } from './servers.js'
 
 const SEEDED = Number(process.env.BENCH_FERRETDB_ORDERS ?? 5000)
@@ -177,11 +177,6 @@ async function startInstance(databaseUri: string, stored = 0) {
     stop: () => server.stop(),
   }
   return instance
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
 /** Places orders until `upTo` exist (`have` already do); returns how many exist. */

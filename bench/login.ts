@@ -1,6 +1,6 @@
 import { buildApp } from '../src/api/app.js'
 import { loadConfig } from '../src/infra/config.js'
-import { type Row, printTable } from './report.js'
+import { type Row, median, printTable } from './report.js'
 
 /** Login latency for an unknown e-mail vs a known e-mail with a wrong password: the same work, so a ratio near 1. */
 export async function benchLogin(): Promise<void> {
@@ -14,7 +14,7 @@ export async function benchLogin(): Promise<void> {
     API_RATE_LIMIT: '100000/1m',
   })
   const app = await buildApp({ config, announce: () => undefined })
-  const median = async (email: string, password: string) => {
+  const medianOf25 = async (email: string, password: string) => {
     const times: number[] = []
     for (let i = 0; i < 25; i++) {
       const start = performance.now()
@@ -22,10 +22,10 @@ export async function benchLogin(): Promise<void> {
       times.push(performance.now() - start)
       if (response.statusCode !== 401) throw new Error(`expected 401, got ${response.statusCode}`)
     }
-    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0
+    return median(times)
   }
-  const wrongPassword = await median(admin.email, 'not-the-password')
-  const unknownEmail = await median('nobody@bench.local', 'not-the-password')
+  const wrongPassword = await medianOf25(admin.email, 'not-the-password')
+  const unknownEmail = await medianOf25('nobody@bench.local', 'not-the-password')
   await app.close()
   const rows: Row[] = [
     {

@@ -15,6 +15,11 @@ export function printTable(title: string, rows: Row[]): void {
   }
 }
 
+/** The middle value (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
+}
+
 export const perSecond = (count: number, ms: number): number => (count * 1000) / ms
 
 export function format(value: number, unit: string): string {

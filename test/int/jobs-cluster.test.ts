@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN } from '../support/app.js'
 import { sharedJwtSecret } from '../support/auth.js'
-import { dropRedisKeys } from '../support/jobs-redis.js'
 import { type ServiceProcess, startProcess } from '../support/process.js'
 import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 import { eventually } from '../support/wait.js'
@@ -36,7 +35,6 @@ describe.skipIf(skipWithoutServers)('jobs on three instances (real processes, Fe
   })
   afterAll(async () => {
     await database.drop()
-    await dropRedisKeys(redisUri ?? '', namespace.REDIS_KEY_PREFIX)
   })
 
   const runs = (job?: string) =>

@@ -5,7 +5,6 @@ import type { SummaryRow } from '../../src/projections/summaries-projection.js'
 import { type LogCapture, buildTestApp } from '../support/app.js'
 import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
 import { orderHistory } from '../support/jobs-history.js'
-import { dropRedisKeys } from '../support/jobs-redis.js'
 import { byId } from '../support/projections/harness.js'
 import { MINUTE } from '../support/projections/history.js'
 import { runToExit } from '../support/process.js'
@@ -81,7 +80,6 @@ describe.skipIf(skipWithoutServers)('reports.reconcile on FerretDB and Redis, ac
   afterAll(async () => {
     await Promise.all([a.app.close(), b.app.close()])
     await database.drop()
-    await dropRedisKeys(redisUri ?? '', namespace.REDIS_KEY_PREFIX)
   })
 
   it('a run with no drift finds none and changes nothing', async () => {

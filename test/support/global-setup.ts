@@ -3,8 +3,7 @@ import { MongoClient } from 'mongodb'
 import { Redis } from 'ioredis'
 import type { TestProject } from 'vitest/node'
 import { isCI } from './ci.js'
-import { dropRedisKeys } from './jobs-redis.js'
-import { testRunRedisPrefix } from './servers.js'
+import { dropRedisKeys, testRunRedisPrefix } from './servers.js'
 
 /**
  * Checks the integration servers once. Under CI=true a missing or unreachable server
@@ -13,14 +12,14 @@ import { testRunRedisPrefix } from './servers.js'
  * run (a shared one left 165 keys of earlier runs, event streams among them).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const problems: string[] = []
+  const mongoUri = process.env.MONGODB_URI
+  const redisUri = process.env.REDIS_URI
   const run = randomBytes(4).toString('hex')
   project.provide('redisRun', run)
   const teardown = async () => {
     if (redisUri) await dropRedisKeys(redisUri, testRunRedisPrefix(run)).catch(() => undefined)
   }
-  const problems: string[] = []
-  const mongoUri = process.env.MONGODB_URI
-  const redisUri = process.env.REDIS_URI
 
   if (!mongoUri) problems.push('MONGODB_URI is not set')
   else {

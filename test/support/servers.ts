@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { type Db, MongoClient } from 'mongodb'
 import { inject } from 'vitest'
 import { isCI } from './ci.js'
@@ -91,6 +92,18 @@ export function redisNamespace(name: string): { REDIS_KEY_PREFIX: string; REDIS_
 
 /** The prefix of every Redis key one test run makes. */
 export const testRunRedisPrefix = (run: string): string => `test:${run}:`
+
+/** Deletes every Redis key under `prefix` (global setup's teardown, for its run's prefix). */
+export async function dropRedisKeys(uri: string, prefix: string): Promise<void> {
+  const redis = new Redis(uri)
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys)
+    }
+  } finally {
+    redis.disconnect()
+  }
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
