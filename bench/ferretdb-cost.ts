@@ -38,15 +38,8 @@ export async function benchFerretDb(): Promise<void> {
   const fullDatabase = benchDatabase(mongo.uri)
   const rows: Row[] = []
   try {
-    const seeding = await startInstance(fullDatabase)
-    await seeding.seed(100)
-    const list100 = await seeding.list()
-    await seeding.seed(SEEDED)
-    // The rebuild over the 5 000 orders the target names, and again at the end over everything.
-    const rebuildAtSeed = await rebuildRate(seeding)
-    const list5000 = await seeding.list()
-    let stored = seeding.orders
-    await seeding.stop()
+    const { list100, list5000, rebuildAtSeed, orders } = await seedFullStore(fullDatabase)
+    let stored = orders
 
     const fullRounds: PostRound[] = []
     const emptyRounds: PostRound[] = []
@@ -110,6 +103,21 @@ export async function benchFerretDb(): Promise<void> {
   } finally {
     await dropBenchDatabase(fullDatabase)
     mongo.stop()
+  }
+}
+
+/** 5 000 orders on `databaseUri`; the list measured at 100 and at 5 000, the rebuild over them. */
+async function seedFullStore(databaseUri: string) {
+  const seeding = await startInstance(databaseUri)
+  try {
+    await seeding.seed(100)
+    const list100 = await seeding.list()
+    await seeding.seed(SEEDED)
+    // The rebuild over the 5 000 orders the target names (again at the end, over everything).
+    const rebuildAtSeed = await rebuildRate(seeding)
+    return { list100, rebuildAtSeed, list5000: await seeding.list(), orders: seeding.orders }
+  } finally {
+    await seeding.stop()
   }
 }
 
