@@ -2,6 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { type BuildAppOptions, buildApp } from './api/app.js'
 import { reportCrashes } from './api/plugins/error-tracking.js'
 
+/**
+ * What a shutdown may need after the slowest request has been answered: the relay's, the
+ * projections' and MongoDB's client's stops, each given 1 s when the store does not answer, and slack.
+ */
+const SHUTDOWN_AFTER_REQUESTS_MS = 4000
+
 export interface RunningServer {
   app: FastifyInstance
   /** Starts the graceful shutdown once; resolves with the exit code. */
@@ -19,7 +25,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const app = await buildApp(options)
   reportCrashes(app, exit)
-  const { port, host, shutdownTimeoutMs } = options.config
+  const { port, host, shutdownTimeoutMs, requestTimeoutMs } = options.config
+  if (shutdownTimeoutMs < requestTimeoutMs + SHUTDOWN_AFTER_REQUESTS_MS) {
+    app.log.warn(
+      { shutdown_timeout_ms: shutdownTimeoutMs, request_timeout_ms: requestTimeoutMs },
+      'SHUTDOWN_TIMEOUT_MS is less than REQUEST_TIMEOUT_MS + 4 s: a shutdown during a slow request or a stalled MongoDB may be cut off (exit 1)',
+    )
+  }
   await app.listen({ port, host })
 
   let closing: Promise<number> | undefined

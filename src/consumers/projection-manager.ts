@@ -1,5 +1,6 @@
 import type { EventStore } from '../events/event-store.js'
 import { AppError } from '../shared/errors.js'
+import { finishesWithin } from '../shared/finishes-within.js'
 import {
   type ProjectionStatus,
   expiredGenerations,
@@ -103,7 +104,8 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
       try {
         await refreshOne(projection)
       } catch (error) {
-        options.onError?.(error, `projection ${projection.name}`)
+        // Once stopped, a failure is the stop cutting off a re-read (the store closing under it).
+        if (!stopped) options.onError?.(error, `projection ${projection.name}`)
       }
     }
   }
@@ -270,12 +272,17 @@ export function startProjectionManager<Name extends string>(options: ProjectionM
     refresh: refreshNow,
     /** The generation records of `name` as last read. */
     records: (name: Name): readonly GenerationRecord[] => records.get(name) ?? [],
-    async stop(): Promise<void> {
+    /**
+     * Stops every projection's subscription and the registry's re-reads; resolves false if
+     * they took longer than `graceMs` (default: no bound) and were left to finish unreported.
+     */
+    async stop(graceMs = Infinity): Promise<boolean> {
       stopped = true
       clearTimeout(timer)
-      await refreshing.catch(() => undefined)
-      await Promise.all([...running.values()].map((entry) => entry.subscription.stop()))
+      const subscriptions = [...running.values()].map((entry) => entry.subscription)
       running.clear()
+      const clean = Promise.all([finishesWithin(refreshing, graceMs), ...subscriptions.map((s) => s.stop(graceMs))])
+      return (await clean).every(Boolean)
     },
   }
 }

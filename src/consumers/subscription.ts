@@ -1,5 +1,6 @@
 import type { ReadEvent } from '../events/envelope.js'
 import type { EventStore, ReadAllResult } from '../events/event-store.js'
+import { finishesWithin } from '../shared/finishes-within.js'
 import type { EventFeed } from './event-feed.js'
 import { type HeldLease, LeaseLostError, type LeaseStore, acquireLease, holderId } from './leases.js'
 
@@ -32,6 +33,14 @@ export const CONSUMER_CHECKPOINT_MS = 250
  */
 export const LEASE_TTL_MS = 6000
 export const LEASE_ACQUIRE_EVERY_MS = 1000
+
+/**
+ * How long a stopping consumer waits for the store operation in hand (a batch's writes, the
+ * final checkpoint, the lease's release) before it leaves without them — milliseconds on a
+ * store that answers. On one that has stalled, the stop is not held: the lease passes on
+ * when it expires and the successor re-handles from the last checkpoint, which handlers allow.
+ */
+export const CONSUMER_STOP_GRACE_MS = 1000
 
 /** Processes one batch of events in position order; must be idempotent (a batch can be replayed). */
 export type BatchHandler = (events: ReadEvent[], lease: HeldLease) => Promise<void>
@@ -82,8 +91,11 @@ export interface Subscription {
    * first. Nothing else writes for this consumer meanwhile: a task's writes are fenced like a batch's.
    */
   exclusive<T>(task: (lease: HeldLease) => Promise<T>): Promise<T | null>
-  /** Stops after the batch in hand, checkpoints, and releases the lease. */
-  stop(): Promise<void>
+  /**
+   * Stops after the batch in hand, checkpoints, and releases the lease; resolves false if that
+   * took longer than `graceMs` (default: no bound) and was left to finish, or fail, unreported.
+   */
+  stop(graceMs?: number): Promise<boolean>
 }
 
 /**
@@ -229,6 +241,8 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         }
         await holdAndProcess(lease)
       } catch (error) {
+        // Once stopping, a failure is the stop cutting off an operation (the store closing under it).
+        if (stopped()) break
         if (!(error instanceof LeaseLostError)) options.onError?.(error)
         await pause(acquireEveryMs)
       } finally {
@@ -278,11 +292,11 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
         wakeUp?.()
       })
     },
-    async stop() {
+    async stop(graceMs = Infinity) {
       state.stopping = true
       wakeUp?.()
       unsubscribe?.()
-      await running
+      return finishesWithin(running, graceMs)
     },
   }
 }

@@ -2,6 +2,7 @@ import { ulid } from 'ulid'
 import type { Job, JobLog } from './job.js'
 import type { JobRun, JobRunStore, RunOutcome } from './job-runs.js'
 import type { OccurrenceLocks } from './occurrence-locks.js'
+import { finishesWithin } from '../shared/finishes-within.js'
 
 export interface JobRunnerOptions {
   locks: OccurrenceLocks
@@ -106,17 +107,3 @@ export function createJobRunner(options: JobRunnerOptions) {
 
 const interrupted = (lockSignal: AbortSignal): RunOutcome => (lockSignal.aborted ? 'lost-lock' : 'abandoned')
 const failed = (error: unknown) => ({ outcome: 'failed' as const, details: {}, error: (error as Error).message })
-
-async function finishesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false)
-    }, ms)
-  })
-  try {
-    return await Promise.race([promise.then(() => true), expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}

@@ -322,6 +322,34 @@ export function leaseContract(adapter: string, make: () => Promise<LeaseFixture>
         expect(seen).toEqual([1, 2, 3, 4])
       })
 
+      it('stop(graceMs) leaves a store operation that does not answer; its late failure is not reported; the successor re-handles', async () => {
+        await append(store, 0, 2)
+        const errors: unknown[] = []
+        let cutOff: (error: Error) => void = () => undefined
+        const stalled = new Promise<void>((_resolve, reject) => (cutOff = reject))
+        let waiting = false
+        const subscription = subscribe({
+          name: 'proj',
+          holder: 'a',
+          onError: (error) => errors.push(error),
+          handle: async () => {
+            waiting = true
+            await stalled // (a write to a store that stopped answering)
+          },
+        })
+        await eventually('the handler to wait on the store', () => waiting, HANDOVER_DEADLINE_MS)
+        expect(await subscription.stop(100)).toBe(false)
+        // The store's client closes under it: the operation fails after the stop.
+        cutOff(new Error('client was closed'))
+        await sleep(50)
+        expect(errors).toEqual([])
+        const seen: number[] = []
+        const successor = subscribe({ name: 'proj', holder: 'b', handle: async (events) => void seen.push(...positions(events)) })
+        expect(await successor.waitFor(2, HANDOVER_DEADLINE_MS)).toBe(true)
+        expect(seen).toEqual([1, 2])
+        expect(await successor.stop(HANDOVER_DEADLINE_MS)).toBe(true)
+      })
+
       it('two instances: one processes at a time, stopping it hands over within 10 s, each event applied once', async () => {
         const recorder = new Recorder()
         const errors: unknown[] = []

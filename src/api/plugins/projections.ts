@@ -3,7 +3,7 @@ import { unavailableDependency } from '../../infra/dependency-errors.js'
 import { AppError } from '../../shared/errors.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../problem.js'
 import { holderId } from '../../consumers/leases.js'
-import { CONSUMER_CHECKPOINT_MS, CONSUMER_LINGER_MS } from '../../consumers/subscription.js'
+import { CONSUMER_CHECKPOINT_MS, CONSUMER_LINGER_MS, CONSUMER_STOP_GRACE_MS } from '../../consumers/subscription.js'
 import type { LeaseStore } from '../../consumers/leases.js'
 import { type ProjectionManager, startProjectionManager } from '../../consumers/projection-manager.js'
 import { orderPagesCollection } from '../../projections/order-pages.js'
@@ -94,7 +94,12 @@ export default fp(
     )
 
     app.addHook('onClose', async () => {
-      await manager.stop()
+      if (!(await manager.stop(CONSUMER_STOP_GRACE_MS))) {
+        app.log.warn(
+          { grace_ms: CONSUMER_STOP_GRACE_MS },
+          'projections: the store did not answer while stopping; their leases pass on when they expire',
+        )
+      }
     })
   },
   { name: 'projections', dependencies: ['event-store', 'storage', 'readiness', 'event-feed', 'metrics', 'error-tracking'] },

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { holderId } from '../../consumers/leases.js'
-import type { Subscription } from '../../consumers/subscription.js'
+import { CONSUMER_STOP_GRACE_MS, type Subscription } from '../../consumers/subscription.js'
 import { type FeedStream, toFeedEvent } from '../../realtime/feed-stream.js'
 import { FeedHub } from '../../realtime/hub.js'
 import { MemoryFeedStream } from '../../realtime/memory-feed-stream.js'
@@ -99,7 +99,12 @@ export default fp(
       },
     })
     app.addHook('onClose', async () => {
-      await relay.stop()
+      if (!(await relay.stop(CONSUMER_STOP_GRACE_MS))) {
+        app.log.warn(
+          { grace_ms: CONSUMER_STOP_GRACE_MS },
+          'relay: the event store did not answer while stopping; its lease passes on when it expires',
+        )
+      }
       await hub.stop()
       writer?.disconnect()
     })

@@ -1,5 +1,9 @@
 import fp from 'fastify-plugin'
+import { finishesWithin } from '../../shared/finishes-within.js'
 import { type Storage, type StorageOptions, openStorage } from '../../storage/open-storage.js'
+
+/** How long closing MongoDB's client may take (milliseconds when it answers) before the shutdown goes on without it. */
+const CLIENT_CLOSE_GRACE_MS = 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +36,12 @@ export default fp<StorageOptions>(
       app.log.warn('embedded mode with DATA_DIR=:memory:: nothing is kept when the process stops')
     }
     app.addHook('onClose', async () => {
-      await storage.close()
+      // Closing MongoDB's client ends its server sessions: a stalled server would hold that
+      // forever. Embedded, closing flushes the data directory: that is always waited for.
+      const graceMs = storage.kind === 'mongodb' ? CLIENT_CLOSE_GRACE_MS : Infinity
+      if (!(await finishesWithin(storage.close(), graceMs))) {
+        app.log.warn({ grace_ms: graceMs }, 'MongoDB did not answer while its client closed; not waiting for it')
+      }
     })
   },
   { name: 'storage', dependencies: ['config', 'readiness'] },
