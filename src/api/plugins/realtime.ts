@@ -102,7 +102,7 @@ export default fp(
       if (!(await relay.stop(CONSUMER_STOP_GRACE_MS))) {
         app.log.warn(
           { grace_ms: CONSUMER_STOP_GRACE_MS },
-          'relay: the event store did not answer while stopping; its lease passes on when it expires',
+          'relay: MongoDB or Redis did not answer while stopping; its lease passes on when it expires',
         )
       }
       await hub.stop()
