@@ -16,22 +16,24 @@ interface CounterDocument {
 export function mongoSequences(db: Db): Sequences {
   const counters = db.collection<CounterDocument>('counters')
   const atLeast = async (name: string, value: number) => {
-    await counters.updateOne({ _id: name }, { $max: { seq: value } }, { upsert: true })
+    await upsert(() => counters.updateOne({ _id: name }, { $max: { seq: value } }, { upsert: true }))
   }
   return coalescingSequences(async (name, count) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const counter = await counters.findOneAndUpdate(
-          { _id: name },
-          { $inc: { seq: count } },
-          { upsert: true, returnDocument: 'after' },
-        )
-        if (!counter) throw new Error(`counter ${name} was not returned`)
-        return counter.seq
-      } catch (error) {
-        // Two first-ever upserts can race to insert the document; the loser just retries.
-        if (!isDuplicateKey(error) || attempt >= 3) throw error
-      }
-    }
+    const counter = await upsert(() =>
+      counters.findOneAndUpdate({ _id: name }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' }),
+    )
+    if (!counter) throw new Error(`counter ${name} was not returned`)
+    return counter.seq
   }, atLeast)
+}
+
+/** Two first-ever upserts of a counter can race to insert its document: the loser retries (and then updates it). */
+async function upsert<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write()
+    } catch (error) {
+      if (!isDuplicateKey(error) || attempt >= 3) throw error
+    }
+  }
 }

@@ -5,11 +5,14 @@ import { type Sequences, coalescingSequences } from './sequence.js'
 const NEXT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('INCRBY', KEYS[1], ARGV[1])`
-// KEYS: counter. Raises it to at least ARGV[1].
+// KEYS: counter. Raises it to at least ARGV[1] (creates it, when missing, at ARGV[1]).
 const RAISE = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+local current = redis.call('GET', KEYS[1])
+if not current or tonumber(current) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`
+
+/** After Redis failed to answer, counters come from `fallback` for this long without asking it. */
+const BACK_OFF_MS = 5000
 
 /**
  * Counters in Redis (`INCRBY`: atomic, a fraction of a millisecond), for instances sharing a
@@ -18,7 +21,8 @@ return 1`
  * persistence, a restored snapshot): a missing counter starts from `floor()` — an upper bound
  * of every number in use, e.g. the event store's head position, so numbers jump ahead
  * instead of colliding — and a number found taken raises it above that floor too.
- * `fallback` serves while Redis does not answer.
+ * `fallback` serves while Redis does not answer (then for `BACK_OFF_MS` without waiting on it
+ * again), raised to the floor first: it was not counting while Redis was.
  */
 export function redisSequences(redis: Redis, prefix: string, floor: () => Promise<number>, fallback: Sequences): Sequences {
   const key = (name: string) => `${prefix}sequence:${name}`
@@ -33,16 +37,25 @@ export function redisSequences(redis: Redis, prefix: string, floor: () => Promis
     if (started === null) throw new Error(`the Redis counter ${key(name)} vanished`)
     return started
   }, raise)
+  let unavailableUntil = 0
+  const unavailable = () => {
+    unavailableUntil = Date.now() + BACK_OFF_MS
+  }
   return {
     async next(name) {
-      try {
-        return await sequences.next(name)
-      } catch {
-        return fallback.next(name)
+      if (Date.now() >= unavailableUntil) {
+        try {
+          return await sequences.next(name)
+        } catch {
+          unavailable()
+        }
       }
+      await fallback.atLeast(name, await floor())
+      return fallback.next(name)
     },
     async atLeast(name, value) {
-      await Promise.all([sequences.atLeast(name, value).catch(() => undefined), fallback.atLeast(name, value)])
+      const inRedis = Date.now() >= unavailableUntil ? sequences.atLeast(name, value).catch(unavailable) : undefined
+      await Promise.all([inRedis, fallback.atLeast(name, value)])
     },
   }
 }

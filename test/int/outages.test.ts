@@ -313,7 +313,7 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     }
   }, 120_000)
 
-  it('Redis paused 15 s: orders still succeed or get 503 within the bound; readiness stays 200, flagged degraded', async () => {
+  it('Redis paused 15 s: every order still succeeds (order numbers and turns from the store, limits skipped); readiness stays 200, flagged degraded', async () => {
     const redis = await privateRedis()
     try {
       const uri = ferret.uri('test_outage_redis')
@@ -329,8 +329,11 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
       end()
       const report = await load
       const probes = await readiness
-      summarise('Redis paused 15 s', report)
+      const byStatus = summarise('Redis paused 15 s', report)
       expectOnlySuccessOr503(report, service.output())
+      // Redis is optional: waiting on it is bounded by its command timeouts (1 s, then backing
+      // off for 5 s), far below REQUEST_TIMEOUT_MS, so no order needs a retry.
+      expect(Object.keys(byStatus)).toEqual(['201'])
       const slowest = Math.max(...probes.map((p) => p.ms))
       console.log(
         `readiness while Redis paused: ${probes.length} probes, slowest ${slowest} ms, ` +

@@ -6,7 +6,8 @@ import { RateLimitedError } from '../../shared/errors.js'
 /**
  * API_RATE_LIMIT per user (per client IP when anonymous) on every `/api` route, shared
  * across instances through Redis when configured. A connection of its own fails fast
- * while Redis is down: limits are then skipped (and logged) rather than holding requests up.
+ * while Redis is down: limits are then skipped (and logged) rather than holding requests up —
+ * at once while readiness has Redis down, instead of each request waiting out a stalled Redis.
  */
 export default fp(
   async (app) => {
@@ -31,7 +32,7 @@ export default fp(
       ...(redis ? { redis } : {}),
       nameSpace: `${redisKeyPrefix}rl:api:`,
       keyGenerator: (request) => rateLimitKey(request),
-      allowList: (request) => !request.url.startsWith('/api/'),
+      allowList: (request) => !request.url.startsWith('/api/') || (redis !== undefined && app.readiness.isDown('redis')),
       skipOnError: true,
       enableDraftSpec: true,
       errorResponseBuilder: (_request, context) => {
@@ -40,7 +41,7 @@ export default fp(
       },
     })
   },
-  { name: 'rate-limit', dependencies: ['config', 'redis', 'access', 'metrics'] },
+  { name: 'rate-limit', dependencies: ['config', 'redis', 'readiness', 'access', 'metrics'] },
 )
 
 function rateLimitKey(request: FastifyRequest): string {
