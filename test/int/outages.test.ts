@@ -6,7 +6,7 @@ import { type LoadReport, orderLoad, pollReadiness } from '../support/order-load
 import { deferred } from '../support/projections/harness.js'
 import { type PrivateFerretDb, privateFerretDb } from '../support/private-ferretdb.js'
 import { startProcess } from '../support/process.js'
-import { privateRedis } from '../support/realtime.js'
+import { privateRedis, socketRefusal, wsRefusal } from '../support/realtime.js'
 import { redisNamespace, redisUri, skipWithoutServers } from '../support/servers.js'
 import { eventually, sleep } from '../support/wait.js'
 
@@ -211,7 +211,7 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     await ferret.dispose()
   })
 
-  it('MongoDB paused 15 s: every request answered within the bound, the service recovers by itself, no order lost or doubled', async () => {
+  it('MongoDB paused 15 s: every request and live-feed handshake answered within the bound, the service recovers by itself, no order lost or doubled', async () => {
     const uri = ferret.uri('test_outage_paused')
     const { service, url, token, sku } = await startService({ MONGODB_URI: uri, REDIS_URI: redisUri ?? '' })
     const { promise: stop, resolve: end } = deferred()
@@ -219,8 +219,20 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     await sleep(2000)
     ferret.pause()
     const resumedAt = Date.now() + OUTAGE_MS
-    await sleep(OUTAGE_MS)
+    // Past the account check's 5 s cache, a live-feed handshake reads the account from the
+    // stalled MongoDB: refused 503 at the bound, like a request (Socket.IO's own client gives up after 20 s).
+    await sleep(6000)
+    const handshakeStarted = Date.now()
+    const [socketIo, webSocket] = await Promise.all([socketRefusal(url, token), wsRefusal(url, token)])
+    const handshakeMs = Date.now() - handshakeStarted
+    await sleep(Math.max(0, resumedAt - Date.now()))
     ferret.resume()
+    console.log(
+      `live-feed handshakes during the stall: Socket.IO ${JSON.stringify(socketIo)}, WebSocket ${String(webSocket)}, after ${handshakeMs} ms`,
+    )
+    expect(socketIo?.data).toMatchObject({ code: 'SERVICE.UNAVAILABLE', status: 503 })
+    expect(webSocket).toBe(503)
+    expect(handshakeMs).toBeLessThan(REQUEST_TIMEOUT_MS + 2000)
     await sleep(6000)
     end()
     const report = await load

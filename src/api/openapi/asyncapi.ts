@@ -109,7 +109,7 @@ export function asyncApiDocument(version: string) {
         protocol: 'ws',
         description:
           'Socket.IO 4 (`io(url, { transports: ["websocket"], auth: { token, after } })`; `query: { token, after }` works too). ' +
-          'A connection without a valid admin or auditor token is refused with `connect_error` (`err.data = { code, status }`: 401 or 403).',
+          'A connection without a valid admin or auditor token is refused with `connect_error` (`err.data = { code, status }`: 401 or 403); while a store is down or stalled, with 503 `SERVICE.UNAVAILABLE` (at the latest after `REQUEST_TIMEOUT_MS`): connect again shortly.',
         variables: { host: { default: '127.0.0.1:3000', description: 'host and port of the HTTP API' } },
         security: [{ $ref: '#/components/securitySchemes/token' }],
       },

@@ -20,6 +20,8 @@ export interface Readiness {
   /** A request found `name` unreachable: counted as down until a check passes again. */
   failed(name: Dependency, error: unknown): void
   isDown(name: Dependency): boolean
+  /** A dependency down right now (MongoDB first), to name in a 503 that waited on one. */
+  firstDown(): Dependency | undefined
   /** Marks the instance as leaving: readiness 503 and new API requests refused. */
   beginShutdown(): void
   readonly shuttingDown: boolean
@@ -102,6 +104,7 @@ export default fp(
         if (!shuttingDown) markDown(name, error)
       },
       isDown: (name: Dependency) => down.has(name),
+      firstDown: () => (['mongodb', 'redis'] as const).find((name) => down.has(name)),
       beginShutdown() {
         shuttingDown = true
       },

@@ -17,7 +17,7 @@ export default fp(
     app.addHook('onRequest', (request, reply, done) => {
       const timer = setTimeout(() => {
         if (reply.sent || reply.raw.headersSent) return
-        const down = (['mongodb', 'redis'] as const).find((name) => app.readiness.isDown(name))
+        const down = app.readiness.firstDown()
         const body = unavailableProblem(request, down)
         reply.hijack()
         // The handler may still call `send` when its dependency answers: that answer is moot.

@@ -50,6 +50,8 @@ export default fp(
         },
       },
       log: app.log,
+      handshakeTimeoutMs: app.config.requestTimeoutMs,
+      down: () => app.readiness.firstDown(),
     })
     app.decorate('socketIoClients', () => io.of('/').sockets.size)
     // Open sockets would keep the HTTP server from closing: end them before it closes.
@@ -58,5 +60,5 @@ export default fp(
       done()
     })
   },
-  { name: 'socket-io', dependencies: ['realtime', 'redis', 'tokens', 'sessions', 'metrics'] },
+  { name: 'socket-io', dependencies: ['realtime', 'redis', 'readiness', 'tokens', 'sessions', 'metrics'] },
 )
