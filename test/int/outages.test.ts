@@ -105,6 +105,19 @@ function expectLoggedOncePerOutage(output: string, dependency: string): void {
   expect(lines.filter((line) => line.includes('"msg":"Promise errored'))).toEqual([])
 }
 
+/** One Prometheus scrape of the instance that printed `output` (its "metrics listening" line names the URL). */
+async function scrapeMetrics(output: string): Promise<{ status: number; ms: number; body: string }> {
+  const url = /"url":"(http:[^"]+\/metrics)","msg":"metrics listening"/.exec(output)?.[1]
+  if (!url) throw new Error('the service did not say where its metrics are')
+  const started = Date.now()
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }) // (Prometheus's scrape_timeout)
+    return { status: response.status, ms: Date.now() - started, body: await response.text() }
+  } catch {
+    return { status: 0, ms: Date.now() - started, body: '' }
+  }
+}
+
 /** Every acknowledged key is one order, stored once (read from the event log itself). */
 async function expectStoredExactlyOnce(uri: string, report: LoadReport): Promise<void> {
   const client = await MongoClient.connect(uri)
@@ -223,16 +236,25 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     // stalled MongoDB: refused 503 at the bound, like a request (Socket.IO's own client gives up after 20 s).
     await sleep(6000)
     const handshakeStarted = Date.now()
-    const [socketIo, webSocket] = await Promise.all([socketRefusal(url, token), wsRefusal(url, token)])
+    const [socketIo, webSocket, scrape] = await Promise.all([
+      socketRefusal(url, token),
+      wsRefusal(url, token),
+      scrapeMetrics(service.output()),
+    ])
     const handshakeMs = Date.now() - handshakeStarted
     await sleep(Math.max(0, resumedAt - Date.now()))
     ferret.resume()
     console.log(
-      `live-feed handshakes during the stall: Socket.IO ${JSON.stringify(socketIo)}, WebSocket ${String(webSocket)}, after ${handshakeMs} ms`,
+      `live-feed handshakes during the stall: Socket.IO ${JSON.stringify(socketIo)}, WebSocket ${String(webSocket)}, after ${handshakeMs} ms; ` +
+        `metrics scrape ${scrape.status} after ${scrape.ms} ms`,
     )
     expect(socketIo?.data).toMatchObject({ code: 'SERVICE.UNAVAILABLE', status: 503 })
     expect(webSocket).toBe(503)
     expect(handshakeMs).toBeLessThan(REQUEST_TIMEOUT_MS + 2000)
+    // Prometheus still scrapes the instance (its scrape timeout is 10 s), which says what is down.
+    expect(scrape.status).toBe(200)
+    expect(scrape.ms).toBeLessThan(REQUEST_TIMEOUT_MS)
+    expect(scrape.body).toMatch(/^sales_dependency_up\{[^}]*dependency="mongodb"[^}]*\} 0$/m)
     await sleep(6000)
     end()
     const report = await load
@@ -252,9 +274,15 @@ describe.skipIf(skipWithoutServers)('outages under load: bounded answers, honest
     const readiness = pollReadiness(url, stop)
     await sleep(2000)
     await ferret.kill()
-    await sleep(OUTAGE_MS)
+    const restartAt = Date.now() + OUTAGE_MS
+    await sleep(3000)
+    const scrape = await scrapeMetrics(service.output())
+    await sleep(Math.max(0, restartAt - Date.now()))
     await ferret.start()
     await sleep(8000)
+    console.log(`metrics scrape with MongoDB stopped: ${scrape.status} after ${scrape.ms} ms`)
+    expect(scrape.status).toBe(200)
+    expect(scrape.body).toMatch(/^sales_dependency_up\{[^}]*dependency="mongodb"[^}]*\} 0$/m)
     end()
     const report = await load
     const probes = await readiness

@@ -4,6 +4,9 @@ import fp from 'fastify-plugin'
 import { ConfigError } from '../../infra/config.js'
 import { type Metrics, createMetrics } from '../../infra/metrics.js'
 import { SERVICE_VERSION } from '../../infra/version.js'
+import { finishesWithin } from '../../shared/finishes-within.js'
+import type { ProjectionStatus } from '../../consumers/generation-plan.js'
+import type { RealtimeStats } from './realtime.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,6 +95,13 @@ async function listen(metrics: Metrics, port: number, host: string): Promise<Ser
   return server
 }
 
+/**
+ * How long a scrape waits for the gauges read from the store (positions, lags) before it
+ * answers without updating them: Prometheus gives up on a scrape after 10 s, and an instance
+ * whose MongoDB stalls must still say so (`sales_dependency_up`) rather than look down itself.
+ */
+const STORE_GAUGES_TIMEOUT_MS = 1000
+
 /** State gauges, read when Prometheus scrapes. */
 async function collectState(app: FastifyInstance): Promise<void> {
   const { metrics } = app
@@ -99,8 +109,18 @@ async function collectState(app: FastifyInstance): Promise<void> {
   metrics.ready.set(status.ready ? 1 : 0)
   for (const [dependency, state] of Object.entries(status.checks))
     metrics.dependencyUp.set({ dependency }, state === 'ok' ? 1 : 0)
+  metrics.leaseHeld.set({ lease: 'relay' }, app.realtime.relay.active ? 1 : 0)
+  const socketIo = app.socketIoClients()
+  metrics.realtimeClients.set({ transport: 'socket.io' }, socketIo)
+  metrics.realtimeClients.set({ transport: 'websocket' }, Math.max(0, app.realtime.hub.clients - socketIo))
 
-  const [projections, realtime] = await Promise.all([app.projections.status(), app.realtime.stats()])
+  // Read from the store: on a MongoDB that is down or stalled, these keep their last values.
+  let read: [ProjectionStatus[], RealtimeStats] | undefined
+  const reading = Promise.all([app.projections.status(), app.realtime.stats()]).then((values) => {
+    read = values
+  })
+  if (!(await finishesWithin(reading, STORE_GAUGES_TIMEOUT_MS)) || !read) return
+  const [projections, realtime] = read
   for (const projection of projections) {
     metrics.projectionPosition.set({ projection: projection.name }, projection.position)
     metrics.projectionLag.set({ projection: projection.name }, projection.lag)
@@ -108,8 +128,4 @@ async function collectState(app: FastifyInstance): Promise<void> {
   }
   metrics.rebuildsRunning.set(projections.filter((p) => p.state === 'rebuilding').length)
   metrics.relayLag.set(realtime.relay_lag)
-  metrics.leaseHeld.set({ lease: 'relay' }, app.realtime.relay.active ? 1 : 0)
-  const socketIo = app.socketIoClients()
-  metrics.realtimeClients.set({ transport: 'socket.io' }, socketIo)
-  metrics.realtimeClients.set({ transport: 'websocket' }, Math.max(0, realtime.clients - socketIo))
 }
