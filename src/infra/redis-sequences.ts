@@ -22,7 +22,7 @@ const BACK_OFF_MS = 5000
  * of every number in use, e.g. the event store's head position, so numbers jump ahead
  * instead of colliding — and a number found taken raises it above that floor too.
  * `fallback` serves while Redis does not answer (then for `BACK_OFF_MS` without waiting on it
- * again), raised to the floor first: it was not counting while Redis was.
+ * again), raised to the floor once when it takes over: it was not counting while Redis was.
  */
 export function redisSequences(redis: Redis, prefix: string, floor: () => Promise<number>, fallback: Sequences): Sequences {
   const key = (name: string) => `${prefix}sequence:${name}`
@@ -41,16 +41,23 @@ export function redisSequences(redis: Redis, prefix: string, floor: () => Promis
   const unavailable = () => {
     unavailableUntil = Date.now() + BACK_OFF_MS
   }
+  /** Counters the fallback was raised to the floor for since Redis last answered: once per outage, not per number. */
+  const raised = new Set<string>()
   return {
     async next(name) {
       if (Date.now() >= unavailableUntil) {
         try {
-          return await sequences.next(name)
+          const next = await sequences.next(name)
+          raised.delete(name)
+          return next
         } catch {
           unavailable()
         }
       }
-      await fallback.atLeast(name, await floor())
+      if (!raised.has(name)) {
+        await fallback.atLeast(name, await floor())
+        raised.add(name)
+      }
       return fallback.next(name)
     },
     async atLeast(name, value) {
