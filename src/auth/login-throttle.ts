@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { redisBackOff } from '../infra/redis-back-off.js'
 
 /** Which budget of failed logins a refused attempt exhausted. */
 export type LoginLimitScope = 'email_ip' | 'ip' | 'email'
@@ -48,15 +49,23 @@ return 0`
  * `windowMs`: at most `max` per (e-mail, client IP), `5 × max` per IP and `20 × max` per
  * e-mail. A right password resets its pair. A user who mistyped a few times, or whose
  * address is guessed from elsewhere, can still sign in; an attacker on one IP is held to
- * `max` guesses per account per window. If Redis fails, attempts are let through and
- * `onError` is told: logins stay possible.
+ * `max` guesses per account per window.
+ *
+ * The counters are shared through Redis when there is one. While Redis does not answer
+ * (`redisDown()` says so, or a command just failed: then it is left alone for
+ * `REDIS_BACK_OFF_MS`), each instance counts on its own, from zero: logins stay possible and
+ * fast, and guessing stays limited — to `max` per window on each instance instead of
+ * unlimited. `onUnavailable` is told when the throttle falls back (once per outage),
+ * `onRecovered` when Redis answers again.
  */
 export function createLoginThrottle(options: {
   max: number
   windowMs: number
   redis?: Redis
   prefix: string
-  onError: (error: unknown) => void
+  redisDown?: () => boolean
+  onUnavailable: (error: unknown) => void
+  onRecovered: () => void
 }): LoginThrottle {
   const { max, windowMs, redis, prefix } = options
   const limits: LoginLimit[] = [
@@ -65,36 +74,46 @@ export function createLoginThrottle(options: {
     { scope: 'email', max: max * ACCOUNT_FACTOR, windowMs },
   ]
   const keysOf = (email: string, ip: string) => [`pair:${email}|${ip}`, `ip:${ip}`, `email:${email}`].map((k) => prefix + k)
-  const counters = redis ? redisCounters(redis, windowMs) : localCounters(windowMs)
+  const local = localCounters(windowMs)
+  const shared = redis ? redisCounters(redis, windowMs) : undefined
+  const backOff = redisBackOff()
+  let onLocal = false
 
-  async function safely<T>(action: () => Promise<T>, fallback: T): Promise<T> {
+  async function counted<T>(use: (counters: Counters) => Promise<T>): Promise<T> {
+    if (!shared || !backOff.open() || options.redisDown?.()) return use(local)
     try {
-      return await action()
+      const result = await use(shared)
+      if (onLocal) {
+        onLocal = false
+        options.onRecovered()
+      }
+      return result
     } catch (error) {
-      options.onError(error)
-      return fallback
+      backOff.failed()
+      if (!onLocal) {
+        onLocal = true
+        options.onUnavailable(error)
+      }
+      return use(local)
     }
   }
 
   return {
     check: (email, ip) =>
-      safely(
-        async (): Promise<LoginCheck> => {
-          const counts = await counters.read(keysOf(email, ip))
-          let refusal: LoginCheck = { limited: false }
-          counts.forEach(([count, ttlMs], i) => {
-            const limit = limits[i] as LoginLimit
-            const retryAfterSeconds = Math.max(1, Math.ceil(ttlMs / 1000))
-            if (count >= limit.max && (!refusal.limited || retryAfterSeconds > refusal.retryAfterSeconds)) {
-              refusal = { limited: true, limit, retryAfterSeconds }
-            }
-          })
-          return refusal
-        },
-        { limited: false },
-      ),
-    failed: (email, ip) => safely(() => counters.increment(keysOf(email, ip)), undefined),
-    succeeded: (email, ip) => safely(() => counters.remove(keysOf(email, ip)[0] as string), undefined),
+      counted(async (counters): Promise<LoginCheck> => {
+        const counts = await counters.read(keysOf(email, ip))
+        let refusal: LoginCheck = { limited: false }
+        counts.forEach(([count, ttlMs], i) => {
+          const limit = limits[i] as LoginLimit
+          const retryAfterSeconds = Math.max(1, Math.ceil(ttlMs / 1000))
+          if (count >= limit.max && (!refusal.limited || retryAfterSeconds > refusal.retryAfterSeconds)) {
+            refusal = { limited: true, limit, retryAfterSeconds }
+          }
+        })
+        return refusal
+      }),
+    failed: (email, ip) => counted((counters) => counters.increment(keysOf(email, ip))),
+    succeeded: (email, ip) => counted((counters) => counters.remove(keysOf(email, ip)[0] as string)),
   }
 }
 

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { redisBackOff } from '../infra/redis-back-off.js'
 import type { AppendTurn, AppendTurns } from './append-turns.js'
 
 /** A holder that died (or stalls this long) is replaced: the turn is started again. */
 const HOLD_MS = 3000
-/** After a Redis error, instances write without turns for this long instead of waiting on Redis. */
-const BACK_OFF_MS = 5000
 
 // KEYS: holder, generation, baton. A new turn only if nobody holds or passes one.
 const START = `
@@ -38,7 +37,7 @@ return 1`
 export function redisAppendTurns(redis: Redis, waiter: Redis, prefix: string): AppendTurns {
   const [holder, generation, baton] = [`${prefix}append:holder`, `${prefix}append:generation`, `${prefix}append:baton`]
   const id = randomBytes(6).toString('hex')
-  let unavailableUntil = 0
+  const backOff = redisBackOff()
 
   function turn(held: string, lastPosition: number | undefined): AppendTurn {
     return {
@@ -69,11 +68,12 @@ export function redisAppendTurns(redis: Redis, waiter: Redis, prefix: string): A
 
   return {
     async take(timeoutMs) {
-      if (Date.now() < unavailableUntil) return null
+      // After a Redis error, instances write without turns for a while instead of waiting on Redis.
+      if (!backOff.open()) return null
       try {
         return await take(timeoutMs)
       } catch {
-        unavailableUntil = Date.now() + BACK_OFF_MS
+        backOff.failed()
         return null
       }
     },

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { redisBackOff } from './redis-back-off.js'
 import { type Sequences, coalescingSequences } from './sequence.js'
 
 // KEYS: counter. INCRBY, or false while the counter does not exist (new, or Redis lost it).
@@ -11,9 +12,6 @@ local current = redis.call('GET', KEYS[1])
 if not current or tonumber(current) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`
 
-/** After Redis failed to answer, counters come from `fallback` for this long without asking it. */
-const BACK_OFF_MS = 5000
-
 /**
  * Counters in Redis (`INCRBY`: atomic, a fraction of a millisecond), for instances sharing a
  * store on which a counter is not atomic (FerretDB's `$inc` can hand a number out twice, and
@@ -21,7 +19,7 @@ const BACK_OFF_MS = 5000
  * persistence, a restored snapshot): a missing counter starts from `floor()` — an upper bound
  * of every number in use, e.g. the event store's head position, so numbers jump ahead
  * instead of colliding — and a number found taken raises it above that floor too.
- * `fallback` serves while Redis does not answer (then for `BACK_OFF_MS` without waiting on it
+ * `fallback` serves while Redis does not answer (then for `REDIS_BACK_OFF_MS` without waiting on it
  * again), raised to the floor once when it takes over: it was not counting while Redis was.
  */
 export function redisSequences(redis: Redis, prefix: string, floor: () => Promise<number>, fallback: Sequences): Sequences {
@@ -37,21 +35,18 @@ export function redisSequences(redis: Redis, prefix: string, floor: () => Promis
     if (started === null) throw new Error(`the Redis counter ${key(name)} vanished`)
     return started
   }, raise)
-  let unavailableUntil = 0
-  const unavailable = () => {
-    unavailableUntil = Date.now() + BACK_OFF_MS
-  }
+  const backOff = redisBackOff()
   /** Counters the fallback was raised to the floor for since Redis last answered: once per outage, not per number. */
   const raised = new Set<string>()
   return {
     async next(name) {
-      if (Date.now() >= unavailableUntil) {
+      if (backOff.open()) {
         try {
           const next = await sequences.next(name)
           raised.delete(name)
           return next
         } catch {
-          unavailable()
+          backOff.failed()
         }
       }
       if (!raised.has(name)) {
@@ -61,7 +56,11 @@ export function redisSequences(redis: Redis, prefix: string, floor: () => Promis
       return fallback.next(name)
     },
     async atLeast(name, value) {
-      const inRedis = Date.now() >= unavailableUntil ? sequences.atLeast(name, value).catch(unavailable) : undefined
+      const inRedis = backOff.open()
+        ? sequences.atLeast(name, value).catch(() => {
+            backOff.failed()
+          })
+        : undefined
       await Promise.all([inRedis, fallback.atLeast(name, value)])
     },
   }

@@ -1,13 +1,11 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REDIS_BACK_OFF_MS } from '../../src/infra/redis-back-off.js'
 import { redisSequences } from '../../src/infra/redis-sequences.js'
 import { memorySequences } from '../../src/infra/sequence.js'
 import { type PrivateRedis, privateRedis } from '../support/realtime.js'
 import { skipWithoutRedis } from '../support/servers.js'
 import { sleep } from '../support/wait.js'
-
-/** The service's back-off after Redis failed to answer (src/infra/redis-sequences.ts). */
-const BACK_OFF_MS = 5000
 
 describe.skipIf(skipWithoutRedis)('order numbers from Redis while Redis stalls (a real redis-server, paused)', () => {
   let redis: PrivateRedis
@@ -62,7 +60,7 @@ describe.skipIf(skipWithoutRedis)('order numbers from Redis while Redis stalls (
     expect(evals - asked).toBe(1)
 
     redis.resume()
-    await sleep(BACK_OFF_MS + 200)
+    await sleep(REDIS_BACK_OFF_MS + 200)
     // Redis's counter is behind what the store handed out (by one less if the command that
     // timed out ran once Redis woke): its next number is taken, and the failed claim's
     // `atLeast` lifts it above the head (the order commands' retry).

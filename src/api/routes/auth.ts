@@ -52,8 +52,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     windowMs: loginRateLimit.windowMs,
     ...(app.redisFailFast ? { redis: app.redisFailFast } : {}),
     prefix: `${redisKeyPrefix}rl:login:`,
-    onError: (error) => {
-      app.log.warn({ err: error }, 'login throttle unavailable; attempt let through')
+    redisDown: () => app.readiness.isDown('redis'),
+    onUnavailable: (error) => {
+      app.log.warn({ err: error }, 'failed sign-ins are counted on this instance alone while Redis is unavailable')
+    },
+    onRecovered: () => {
+      app.log.info('failed sign-ins are counted in Redis again')
     },
   })
 
