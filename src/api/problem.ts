@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { type Dependency, unavailableDependency } from '../infra/dependency-errors.js'
 import { AppError, type ErrorKind, type FieldError } from '../shared/errors.js'
-import type { Problem } from './schemas.js'
+import { NOT_BLANK, type Problem } from './schemas.js'
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 400,
@@ -157,6 +157,14 @@ function allowedBy(v: FastifySchemaValidationError): string[] | undefined {
   return undefined
 }
 
+/** Patterns that stand for a rule, said as the rule rather than as the regular expression. */
+const PATTERN_MESSAGES: Record<string, string> = { [NOT_BLANK]: 'must not be empty or only spaces' }
+
+function patternMessage(v: FastifySchemaValidationError): string | undefined {
+  const { pattern } = v.params as { pattern?: unknown }
+  return v.keyword === 'pattern' && typeof pattern === 'string' ? PATTERN_MESSAGES[pattern] : undefined
+}
+
 /** Every failing field, with a path like `body/items/0/quantity`; unknown fields named; allowed values listed. */
 function validationErrors(validation: FastifySchemaValidationError[], context: string): FieldError[] {
   const seen = new Set<string>()
@@ -170,7 +178,7 @@ function validationErrors(validation: FastifySchemaValidationError[], context: s
         ? params.additionalProperties.map((name) => [`${v.instancePath}/${name}`, 'is not an allowed field'] as const)
         : v.keyword === 'required' && params.requiredProperties
           ? params.requiredProperties.map((name) => [`${v.instancePath}/${name}`, 'is required'] as const)
-          : [[v.instancePath, v.message ?? 'is invalid'] as const]
+          : [[v.instancePath, patternMessage(v) ?? v.message ?? 'is invalid'] as const]
     for (const [pointer, message] of entries) {
       const path = `${context}${pointer}`
       const key = `${path}\u0000${message}`

@@ -16,7 +16,12 @@ export const Email = Type.String({
 })
 export const Password = Type.String({ minLength: 12, maxLength: 256, description: '12 to 256 characters' })
 export const Role = Type.Enum(ROLES)
-export const Name = Type.String({ minLength: 1, maxLength: 200 })
+/** The pattern of text that must say something: at least one character that is not a space. */
+export const NOT_BLANK = '\\S'
+/** Free text of 1 to `maxLength` characters, not only spaces (the pattern says both). */
+export const Text = (maxLength: number) =>
+  Type.String({ maxLength, pattern: NOT_BLANK, description: `1 to ${maxLength} characters, not only spaces` })
+export const Name = Text(200)
 
 export const Problem = Type.Object(
   {

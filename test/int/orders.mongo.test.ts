@@ -116,4 +116,55 @@ describe.skipIf(skipWithoutServers)('orders on MongoDB (FerretDB)', () => {
     )
     expect(sources).toEqual(new Set(['d1', 'd2']))
   })
+
+  it('text FerretDB cannot store is a 400 naming the field, not a 500; other scripts and emoji come back as given', async () => {
+    const app = await start('e')
+    const admin = bearer(await tokenFor(app, 'admin', TEST_ADMIN.email))
+    const rep = bearer(await tokenFor(app, 'sales_rep'))
+    const sku = (await createSku(app)).sku
+    const head = await app.eventStore.headPosition()
+    const refused = await Promise.all([
+      app.inject({
+        method: 'POST',
+        url: '/api/orders',
+        headers: rep,
+        payload: { customer: { name: 'Nul\u0000Ltd' }, items: [{ sku, quantity: 1 }] },
+      }),
+      app.inject({
+        method: 'POST',
+        url: '/api/skus',
+        headers: admin,
+        payload: { sku: 'NUL-1', name: 'Half \ud83d', unit_price: 100, currency: 'INR', tax_rate_bp: 0 },
+      }),
+      app.inject({
+        method: 'POST',
+        url: '/api/users',
+        headers: admin,
+        payload: { email: 'nul@test.local', name: 'Nul\u0000', password: 'a-long-password', role: 'auditor' },
+      }),
+    ])
+    expect(refused.map((r) => [r.statusCode, r.json<{ code: string }>().code])).toEqual(
+      Array(3).fill([400, 'REQUEST.INVALID_TEXT']),
+    )
+    expect(refused.map((r) => r.json<{ errors: { path: string }[] }>().errors.map((e) => e.path))).toEqual([
+      ['body/customer/name'],
+      ['body/name'],
+      ['body/name'],
+    ])
+    expect(await app.eventStore.headPosition()).toBe(head)
+    expect(await app.users.find('nul@test.local')).toBeNull()
+
+    const name = 'Ünïcode 株式会社 — 🚀 Ltd'
+    const placed = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: rep,
+      payload: { customer: { name }, items: [{ sku, quantity: 1 }] },
+    })
+    expect(placed.statusCode).toBe(201)
+    const { order_id, position } = placed.json<{ order_id: string; position: number }>()
+    expect((await app.eventStore.readStream(`order-${order_id}`))[0]?.data).toMatchObject({ customer: { name } })
+    const read = await app.inject({ url: `/api/orders/${order_id}?min_position=${position}`, headers: rep })
+    expect(read.json<{ customer: { name: string } }>().customer.name).toBe(name)
+  })
 })

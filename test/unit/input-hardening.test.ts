@@ -57,6 +57,51 @@ describe('input hardening', () => {
     expect([response.statusCode, response.json<{ code: string }>().code]).toEqual([400, 'REQUEST.FORBIDDEN_KEY'])
   })
 
+  it('refuses text no store keeps as given (U+0000, an unpaired surrogate) in bodies and query strings, naming each place', async () => {
+    const body = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: bearer(admin),
+      payload: { email: 'text@test.local', name: 'A\u0000B', password: 'a-long-password\udc00', role: 'auditor', ['k\u0000']: 1 },
+    })
+    expect(body.statusCode).toBe(400)
+    expect(body.json()).toMatchObject({
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        { path: 'body/name', message: 'holds U+0000 or an unpaired UTF-16 surrogate' },
+        { path: 'body/password', message: 'holds U+0000 or an unpaired UTF-16 surrogate' },
+        { path: 'body/k\u0000', message: 'its key holds U+0000 or an unpaired UTF-16 surrogate' },
+      ],
+    })
+    expect(await app.users.find('text@test.local')).toBeNull()
+    const query = await app.inject({ url: '/api/orders?customer=a%00b', headers: bearer(admin) })
+    expect([query.statusCode, query.json<{ errors: unknown }>().errors]).toEqual([
+      400,
+      [{ path: 'querystring/customer', message: 'holds U+0000 or an unpaired UTF-16 surrogate' }],
+    ])
+    // A surrogate pair (an emoji) is text like any other.
+    const emoji = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: bearer(admin),
+      payload: { email: 'emoji@test.local', name: 'Émoji 🚀', password: 'a-long-password', role: 'auditor' },
+    })
+    expect([emoji.statusCode, emoji.json<{ name: string }>().name]).toEqual([201, 'Émoji 🚀'])
+  })
+
+  it.each(['', '   ', '\u00a0\u3000', '\t\n'])('refuses a name that is blank (%j), with the rule in words', async (name) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/skus',
+      headers: bearer(admin),
+      payload: { sku: 'BLANK-1', name, unit_price: 100, currency: 'INR', tax_rate_bp: 0 },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json<{ errors: { path: string; message: string }[] }>().errors).toEqual([
+      { path: 'body/name', message: 'must not be empty or only spaces' },
+    ])
+  })
+
   it('sets helmet headers and leaves CORS off unless configured', async () => {
     const response = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } })
     expect(response.headers['x-content-type-options']).toBe('nosniff')

@@ -109,7 +109,7 @@ export const STANDARD_RESPONSES = {
   400: {
     name: 'BadRequest',
     description:
-      'Malformed or invalid input (`REQUEST.*`): every failing field is listed in `errors` (`path` like `body/items/0/quantity`, `querystring/limit`). Unknown fields and query parameters are refused, and on every route query keys that start with `$` or contain `.` (`REQUEST.FORBIDDEN_KEY`).',
+      'Malformed or invalid input (`REQUEST.*`): every failing field is listed in `errors` (`path` like `body/items/0/quantity`, `querystring/limit`). Unknown fields and query parameters are refused, and on every route query keys that start with `$` or contain `.` (`REQUEST.FORBIDDEN_KEY`), and text holding U+0000 or an unpaired UTF-16 surrogate (`REQUEST.INVALID_TEXT`).',
   },
   401: {
     name: 'Unauthorized',

@@ -23,6 +23,7 @@ import {
   Page,
   PageQuery,
   Problem,
+  Text,
 } from '../schemas.js'
 
 /** The body of `POST /api/orders`. */
@@ -45,12 +46,12 @@ export const NewOrder = Type.Object(
 const OrderParams = Type.Object({ id: OrderId }, { additionalProperties: false })
 const Shipment = Type.Object(
   {
-    carrier: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    tracking_number: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    carrier: Type.Optional(Text(100)),
+    tracking_number: Type.Optional(Text(100)),
   },
   { additionalProperties: false },
 )
-const Cancellation = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })
+const Cancellation = Type.Object({ reason: Text(500) }, { additionalProperties: false })
 const NoBody = Type.Object({}, { additionalProperties: false })
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 412: Problem }
 /** What the order routes' own problem answers mean. */

@@ -6,7 +6,7 @@ import { Currency, Money, SkuCode, TaxRate } from '../../events/catalog.js'
 import { assertCurrency, commandContext, idempotencyOf, ifMatchOf, versionHeaders } from '../command-http.js'
 import { can, operation } from '../operation.js'
 import { MinPosition, waitForReadModel } from '../read-model-position.js'
-import { DEFAULT_PAGE_SIZE, Name, Page, PageQuery, Problem, Sku } from '../schemas.js'
+import { DEFAULT_PAGE_SIZE, Name, Page, PageQuery, Problem, Sku, Text } from '../schemas.js'
 
 const NewSku = Type.Object(
   { sku: SkuCode, name: Name, unit_price: Money, currency: Currency, tax_rate_bp: TaxRate },
@@ -16,10 +16,7 @@ const SkuChanges = Type.Object(
   { name: Type.Optional(Name), unit_price: Type.Optional(Money), tax_rate_bp: Type.Optional(TaxRate) },
   { additionalProperties: false, minProperties: 1 },
 )
-const Deactivation = Type.Object(
-  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
-  { additionalProperties: false },
-)
+const Deactivation = Type.Object({ reason: Type.Optional(Text(500)) }, { additionalProperties: false })
 const errors = { 400: Problem, 404: Problem, 409: Problem, 412: Problem }
 /** What the SKU routes' own problem answers mean. */
 const PROBLEMS = {
