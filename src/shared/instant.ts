@@ -46,9 +46,18 @@ export function parseRange(
 ): { from?: DateTime; to?: DateTime } {
   const from = readInstant(query.from, 'from', zone, errors)
   const to = readInstant(query.to, 'to', zone, errors)
-  if (from && to && from >= to) errors.push({ path: 'querystring/to', message: 'must be after from' })
+  if (from && to && from >= to) errors.push({ path: 'querystring/to', message: afterFrom(query.from ?? '', from) })
   if (errors.length > 0) throw new ValidationError(INVALID_QUERY, 'The query is invalid', errors)
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) }
+}
+
+/**
+ * `to` is exclusive (`[from, to)`): one asking for a single day with `to` equal to `from` is
+ * told the `to` that means it.
+ */
+function afterFrom(fromText: string, from: DateTime): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(fromText)) return 'must be after from (to is exclusive)'
+  return `must be after from (to is exclusive: for ${fromText} alone, to=${from.plus({ days: 1 }).toISODate() ?? ''})`
 }
 
 /** One instant query parameter (e.g. `as_of`) under the same rule; undefined when absent. */

@@ -89,6 +89,8 @@ describe('query rules, the same on every list, detail, history and report route'
     for (const { url } of dated()) {
       await expectRefused(`${url}from=2026-02-01&to=2026-01-01`, 'querystring/to', /after from/)
       await expectRefused(`${url}from=2026-02-01T10:00:00Z&to=2026-02-01T10:00:00Z`, 'querystring/to', /after from/)
+      // One day asked for as from = to: the answer says which `to` means it (`to` is exclusive).
+      await expectRefused(`${url}from=2026-02-28&to=2026-02-28`, 'querystring/to', /for 2026-02-28 alone, to=2026-03-01\)$/)
     }
   })
 
