@@ -62,6 +62,16 @@ export interface BuildAppOptions {
   extraJobs?: readonly Job[]
 }
 
+/**
+ * How long a client may take to send a request's headers, and the whole request, before the
+ * socket is answered 408 and closed (checked every second). Node's own defaults (60 s, 300 s,
+ * checked every 30 s, and Fastify turns the second off) let a client that trickles its
+ * headers or never finishes its body hold a socket for 72 s or more; a handler's time is
+ * bounded separately, by `REQUEST_TIMEOUT_MS`.
+ */
+const HEADERS_TIMEOUT_MS = 10_000
+const RECEIVE_TIMEOUT_MS = 30_000
+
 /** Request ids from `X-Request-Id` are kept if they look like ids, else one is generated. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
@@ -83,6 +93,8 @@ export async function buildApp({
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     bodyLimit: 256 * 1024,
+    requestTimeout: RECEIVE_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
     trustProxy: config.trustProxy,
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },

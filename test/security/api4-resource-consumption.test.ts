@@ -1,6 +1,8 @@
+import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
+import { listeningApp } from '../support/realtime.js'
 import { appWithCallers, callers, type Call, type Caller, expectProblem, orderBody, send } from './support.js'
 
 /**
@@ -237,4 +239,43 @@ describe('API4 rate limit: API_RATE_LIMIT=3/1m', () => {
     expectProblem(limited, 429, 'RATE_LIMITED')
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
   })
+})
+
+describe('API4 slow clients (a real listening server, raw sockets)', () => {
+  let service: { app: FastifyInstance; url: string }
+
+  beforeAll(async () => {
+    service = await listeningApp({})
+  })
+  afterAll(async () => {
+    await service.app.close()
+  })
+
+  /** Opens a socket, writes `sent`, then nothing: what came back and when the server closed it. */
+  const trickle = (sent: string) =>
+    new Promise<{ reply: string; closedAfterMs: number }>((resolve, reject) => {
+      const started = Date.now()
+      const socket = connect(Number(new URL(service.url).port), '127.0.0.1', () => socket.write(sent))
+      let reply = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (reply += chunk))
+      socket.on('error', reject)
+      socket.on('close', () => {
+        resolve({ reply, closedAfterMs: Date.now() - started })
+      })
+    })
+
+  it('headers never finished → 408 and closed after 10 s; a body never finished → closed after 30 s (Node alone: 72 s and more)', async () => {
+    const [headers, body] = await Promise.all([
+      trickle('GET /api/skus HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer'),
+      trickle('POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{'),
+    ])
+    expect(headers.reply).toMatch(/^HTTP\/1\.1 408 /)
+    expect(headers.closedAfterMs).toBeGreaterThanOrEqual(10_000)
+    expect(headers.closedAfterMs).toBeLessThan(15_000)
+    // Refused (401) as soon as its headers arrived, but the socket was held for the body.
+    expect(body.reply).toMatch(/^HTTP\/1\.1 401 /)
+    expect(body.closedAfterMs).toBeGreaterThanOrEqual(30_000)
+    expect(body.closedAfterMs).toBeLessThan(35_000)
+  }, 60_000)
 })
