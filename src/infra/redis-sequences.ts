@@ -17,8 +17,8 @@ return 1`
  * store on which a counter is not atomic (FerretDB's `$inc` can hand a number out twice, and
  * every such number costs a failed claim). Redis may lose a counter (a restart without
  * persistence, a restored snapshot): a missing counter starts from `floor()` — an upper bound
- * of every number in use, e.g. the event store's head position, so numbers jump ahead
- * instead of colliding — and a number found taken raises it above that floor too.
+ * of every number in use (for order numbers, `orderNumberFloor`: the highest in the event
+ * store), so numbers go on from there instead of colliding — and a number found taken raises it above that floor too.
  * `fallback` serves while Redis does not answer (then for `REDIS_BACK_OFF_MS` without waiting on it
  * again), raised to the floor once when it takes over: it was not counting while Redis was.
  */

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_ADMIN, buildTestApp } from '../support/app.js'
-import { bearer, sharedJwtSecret, tokenFor } from '../support/auth.js'
-import { createSku, orderIn, raceOnLoad } from '../support/fixtures.js'
-import { createTestDatabase, skipWithoutServers, type TestDatabase } from '../support/servers.js'
+import { bearer, ensureSalesRep, sharedJwtSecret, tokenFor } from '../support/auth.js'
+import { createSku, orderIn, placeOrder, raceOnLoad } from '../support/fixtures.js'
+import { createTestDatabase, redisNamespace, redisUri, skipWithoutServers, type TestDatabase } from '../support/servers.js'
 
 describe.skipIf(skipWithoutServers)('orders on MongoDB (FerretDB)', () => {
   let database: TestDatabase
@@ -166,5 +167,27 @@ describe.skipIf(skipWithoutServers)('orders on MongoDB (FerretDB)', () => {
     expect((await app.eventStore.readStream(`order-${order_id}`))[0]?.data).toMatchObject({ customer: { name } })
     const read = await app.inject({ url: `/api/orders/${order_id}?min_position=${position}`, headers: rep })
     expect(read.json<{ customer: { name: string } }>().customer.name).toBe(name)
+  })
+
+  it('with Redis, a new deployment numbers its first order ORD-00001 after its catalogue, and a Redis that lost the counter goes on from the highest', async () => {
+    const fresh = await createTestDatabase('order_numbers')
+    const namespace = redisNamespace('order_numbers')
+    const { app } = await buildTestApp({
+      env: { MONGODB_URI: fresh.uri, REDIS_URI: redisUri ?? '', ...namespace, INSTANCE_ID: 'f', API_RATE_LIMIT: '100000/1m' },
+    })
+    const redis = new Redis(redisUri ?? '')
+    try {
+      const skus = [await createSku(app), await createSku(app), await createSku(app)].map((s) => s.sku)
+      await ensureSalesRep(app)
+      expect((await placeOrder(app, { skus })).order_id).toBe('ORD-00001')
+      expect((await placeOrder(app, { skus })).order_id).toBe('ORD-00002')
+      // Redis restarted empty: its counter is gone; the next number follows the highest in the store.
+      expect(await redis.del(`${namespace.REDIS_KEY_PREFIX}sequence:order_number`)).toBe(1)
+      expect((await placeOrder(app, { skus })).order_id).toBe('ORD-00003')
+    } finally {
+      redis.disconnect()
+      await app.close()
+      await fresh.drop()
+    }
   })
 })

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createCommandHandler } from '../../commands/command-handler.js'
 import { type OrderCommands, createOrderCommands } from '../../commands/order-commands.js'
 import { type SkuCommands, createSkuCommands } from '../../commands/sku-commands.js'
+import { orderNumberFloor } from '../../commands/order-number-floor.js'
 import { redisSequences } from '../../infra/redis-sequences.js'
 
 declare module 'fastify' {
@@ -31,7 +32,7 @@ export default fp(
             ? redisSequences(
                 app.redisFailFast,
                 app.config.redisKeyPrefix,
-                () => app.eventStore.headPosition(),
+                () => orderNumberFloor(app.eventStore),
                 app.storage.sequences,
               )
             : app.storage.sequences,
