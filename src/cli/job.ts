@@ -6,7 +6,6 @@
 import { Redis } from 'ioredis'
 import { ulid } from 'ulid'
 import { createEventStore } from '../events/event-store.js'
-import { type Config, ConfigError, loadConfig } from '../infra/config.js'
 import { loadDotEnv } from '../infra/dotenv.js'
 import type { JobLog } from '../jobs/job.js'
 import { createJobRunner } from '../jobs/job-runner.js'
@@ -17,15 +16,10 @@ import { serviceJobs } from '../jobs/service-jobs.js'
 import { localWriterLink } from '../jobs/summaries-writer-link.js'
 import { MemoryFeedStream } from '../realtime/memory-feed-stream.js'
 import { RedisFeedStream } from '../realtime/redis-feed-stream.js'
-import { openStorage } from '../storage/open-storage.js'
+import { configOrFail, fail, openStorageOrFail, say } from './terminal.js'
 
 const JOB_NAMES = ['reports.reconcile', 'realtime.trim']
 
-const say = (line: string) => process.stdout.write(`${line}\n`)
-function fail(line: string, code: number): never {
-  process.stderr.write(`${line}\n`)
-  process.exit(code)
-}
 /** Drift and warnings on stderr, one line each: what the service would log. */
 const log: JobLog = {
   info: () => undefined,
@@ -37,19 +31,12 @@ loadDotEnv()
 const name = process.argv[2] ?? ''
 if (!JOB_NAMES.includes(name)) fail(`usage: npm run job -- <${JOB_NAMES.join('|')}>`, 2)
 
-function configuration(): Config {
-  try {
-    return loadConfig()
-  } catch (error) {
-    return fail(error instanceof ConfigError ? error.message : String(error), 1)
-  }
-}
-const config = configuration()
+const config = configOrFail()
 if (!config.mongodbUri)
   fail('npm run job needs MONGODB_URI; in the embedded mode use POST /api/admin/jobs/:name/run on the service', 2)
 const instance = `${config.instanceId}:job`
 
-const storage = await openStorage({ ...config, instanceId: instance })
+const storage = await openStorageOrFail({ ...config, instanceId: instance })
 const redis =
   config.redisUri === undefined ? undefined : new Redis(config.redisUri, { connectionName: instance, commandTimeout: 5000 })
 redis?.on('error', () => undefined) // (a command that fails says why)

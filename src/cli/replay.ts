@@ -5,17 +5,10 @@
 import { holderId } from '../consumers/leases.js'
 import { startProjectionManager } from '../consumers/projection-manager.js'
 import { createEventStore } from '../events/event-store.js'
-import { ConfigError, loadConfig } from '../infra/config.js'
 import { loadDotEnv } from '../infra/dotenv.js'
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection.js'
 import { managedProjections } from '../projections/registry.js'
-import { openStorage } from '../storage/open-storage.js'
-
-const say = (line: string) => process.stdout.write(`${line}\n`)
-const fail = (line: string, code: number): never => {
-  process.stderr.write(`${line}\n`)
-  process.exit(code)
-}
+import { configOrFail, fail, openStorageOrFail, say } from './terminal.js'
 
 loadDotEnv()
 const arg = process.argv[2]
@@ -26,19 +19,14 @@ const names: ProjectionName[] =
       ? [arg as ProjectionName]
       : fail(`usage: npm run replay -- <${PROJECTION_NAMES.join('|')}|all>`, 2)
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  fail(error instanceof ConfigError ? error.message : String(error), 1)
-}
-if (!config?.mongodbUri)
+const config = configOrFail()
+if (!config.mongodbUri)
   fail('replay needs MONGODB_URI; in the embedded mode use POST /api/admin/projections/:name/rebuild on the running service', 2)
-const instance = `${config?.instanceId ?? 'replay'}:replay`
+const instance = `${config.instanceId}:replay`
 
-const storage = await openStorage({
-  mongodbUri: config?.mongodbUri,
-  mongodbDatabase: config?.mongodbDatabase ?? '',
+const storage = await openStorageOrFail({
+  mongodbUri: config.mongodbUri,
+  mongodbDatabase: config.mongodbDatabase,
   instanceId: instance,
 })
 const store = createEventStore(storage.commitLog, { source: instance })

@@ -63,7 +63,8 @@ export async function openStorage(
   const { onCommand } = options
   const client = new MongoClient(config.mongodbUri, {
     appName: options.appName ?? config.instanceId,
-    serverSelectionTimeoutMS: 10_000,
+    // 10 s (the driver's own default is 30 s), unless the URI sets it (URI options otherwise lose to these).
+    ...(/[?&]serverSelectionTimeoutMS=/i.test(config.mongodbUri) ? {} : { serverSelectionTimeoutMS: 10_000 }),
     ...(onCommand ? { monitorCommands: true } : {}),
   })
   if (onCommand) client.on('commandStarted', onCommand)

@@ -51,4 +51,16 @@ describe.skipIf(skipWithoutMongo)('npm run replay', () => {
     expect(embedded.code).toBe(2)
     expect(embedded.output).toContain('replay needs MONGODB_URI')
   })
+
+  it('an unreachable MongoDB is one line and exit 1, for replay and for jobs (no stack trace)', async () => {
+    const unreachable = { MONGODB_URI: 'mongodb://127.0.0.1:1/test_unreachable?serverSelectionTimeoutMS=500' }
+    for (const [script, args] of [
+      ['src/cli/replay.ts', ['orders']],
+      ['src/cli/job.ts', ['reports.reconcile']],
+    ] as const) {
+      const { code, output } = await runToExit(script, [...args], unreachable)
+      expect(code, output).toBe(1)
+      expect(output.trim()).toMatch(/^MongoDB at MONGODB_URI is not reachable: connect ECONNREFUSED 127\.0\.0\.1:1$/)
+    }
+  })
 })
