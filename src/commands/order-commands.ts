@@ -121,10 +121,12 @@ export function createOrderCommands(deps: OrderCommandDeps) {
     ability: AppAbility,
     context: CommandContext,
     ifMatch?: number,
-  ): Promise<OrderView> {
+    idempotency?: IdempotentRequest,
+  ): Promise<OrderCommandResult> {
     const action = actionOf(command)
     const result = await deps.handle(orderDecider, { stream: orderStream(command.data.order_id), command }, context, {
       ...(ifMatch === undefined ? {} : { ifMatch }),
+      ...(idempotency ? { idempotency } : {}),
       authorize: (state) => {
         if (state.status === 'none' || !ability.can('read', inState('Order', state)))
           throw new OrderNotFoundError(command.data.order_id)
@@ -137,7 +139,7 @@ export function createOrderCommands(deps: OrderCommandDeps) {
       retryIf: (decidedOn, now) => decidedOn.status === now.status,
       describe: (state) => state.status,
     })
-    return viewOf(result.events)
+    return { order: viewOf(result.events), replayed: result.replayed }
   }
 
   return { place, transition }

@@ -58,10 +58,18 @@ export function createSkuCommands(deps: SkuCommandDeps) {
     return { sku: viewOf(result.events), replayed: result.replayed }
   }
 
-  async function change(command: SkuChange, context: CommandContext, ifMatch?: number): Promise<SkuView> {
+  async function change(
+    command: SkuChange,
+    context: CommandContext,
+    ifMatch?: number,
+    idempotency?: IdempotentRequest,
+  ): Promise<{ sku: SkuView; replayed: boolean }> {
     const target = { stream: skuStream(command.data.sku), command }
-    const result = await deps.handle(skuDecider, target, context, ifMatch === undefined ? {} : { ifMatch })
-    return viewOf(result.events)
+    const result = await deps.handle(skuDecider, target, context, {
+      ...(ifMatch === undefined ? {} : { ifMatch }),
+      ...(idempotency ? { idempotency } : {}),
+    })
+    return { sku: viewOf(result.events), replayed: result.replayed }
   }
 
   /**

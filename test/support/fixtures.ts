@@ -48,13 +48,15 @@ export async function orderIn(
   const ability = defineAbilityFor(ADMIN)
   const order_id = order.order_id
   if (status === 'cancelled')
-    return app.orderCommands.transition({ type: 'CancelOrder', data: { order_id, reason: 'fixture' } }, ability, context)
+    return (await app.orderCommands.transition({ type: 'CancelOrder', data: { order_id, reason: 'fixture' } }, ability, context))
+      .order
   const steps = [
     { type: 'ConfirmOrder', data: { order_id } },
     { type: 'ShipOrder', data: { order_id } },
     { type: 'DeliverOrder', data: { order_id } },
   ] as const
-  for (const step of steps.slice(0, PATH.indexOf(status))) order = await app.orderCommands.transition(step, ability, context)
+  for (const step of steps.slice(0, PATH.indexOf(status)))
+    order = (await app.orderCommands.transition(step, ability, context)).order
   return order
 }
 

@@ -192,8 +192,11 @@ describe('the OpenAPI document covers every route with the answers it can give',
         ?.parameters?.flatMap((p) => (p.$ref ? [p.$ref] : []))
     expect(parameters('placeOrder')).toEqual(['#/components/parameters/Idempotency-Key'])
     expect(parameters('createSku')).toEqual(['#/components/parameters/Idempotency-Key'])
-    for (const action of ['confirm', 'ship', 'deliver', 'cancel'])
-      expect(parameters(`${action}Order`)).toEqual(['#/components/parameters/If-Match'])
+    for (const operationId of ['confirmOrder', 'shipOrder', 'deliverOrder', 'cancelOrder', 'updateSku', 'deactivateSku'])
+      expect(parameters(operationId), operationId).toEqual([
+        '#/components/parameters/If-Match',
+        '#/components/parameters/Idempotency-Key',
+      ])
     expect(operationOf('POST', '/api/orders/{id}/confirm')?.responses['412']).toBeDefined()
     expect(Object.keys(operationOf('POST', '/api/orders')?.responses['201']?.headers ?? {})).toEqual(
       expect.arrayContaining(['X-Request-Id', 'ETag', 'Location', 'Idempotent-Replayed', 'RateLimit-Remaining']),

@@ -368,5 +368,31 @@ describe('orders API (commands)', () => {
       expect((await place(rep, body())).statusCode).toBe(201) // no key: a new order each time
       expect((await place({ ...rep, 'idempotency-key': 'bad key with spaces' }, body())).statusCode).toBe(400)
     })
+
+    it('on lifecycle commands: a retry of a confirm that was stored (the 503 "outcome unknown" case) is its 200 again, not a 409', async () => {
+      const { order_id } = await orderIn(app, 'created', { skus: [widget] })
+      const keyed = { ...admin, 'idempotency-key': 'confirm-1' }
+      const first = await act(order_id, 'confirm', keyed)
+      expect([first.statusCode, first.headers.etag, first.headers['idempotent-replayed']]).toEqual([200, '"2"', undefined])
+      const head = await app.eventStore.headPosition()
+      const retry = await act(order_id, 'confirm', keyed)
+      expect([retry.statusCode, retry.headers.etag, retry.headers['idempotent-replayed']]).toEqual([200, '"2"', 'true'])
+      expect(retry.body).toBe(first.body)
+      // Nothing written again; without the key the same request is the illegal transition it is.
+      expect(await app.eventStore.headPosition()).toBe(head)
+      expect((await act(order_id, 'confirm', admin)).statusCode).toBe(409)
+      // Still the original after the order moved on, also with the If-Match the first one had.
+      expect((await act(order_id, 'ship', admin, { carrier: 'DHL' })).statusCode).toBe(200)
+      const late = await act(order_id, 'confirm', { ...keyed, 'if-match': '"1"' })
+      expect([late.statusCode, late.body]).toEqual([200, first.body])
+      // Keys are per URL: the same key confirms another order; with another body it is a 422.
+      const other = await orderIn(app, 'created', { skus: [widget] })
+      const second = await act(other.order_id, 'confirm', keyed)
+      expect([second.statusCode, second.json<{ order_id: string }>().order_id]).toEqual([200, other.order_id])
+      const cancelKey = { ...admin, 'idempotency-key': 'cancel-1' }
+      expect((await act(other.order_id, 'cancel', cancelKey, { reason: 'customer called' })).statusCode).toBe(200)
+      const reused = await act(other.order_id, 'cancel', cancelKey, { reason: 'another reason' })
+      expect([reused.statusCode, reused.json<Problem>().code]).toEqual([422, 'REQUEST.IDEMPOTENCY_KEY_REUSED'])
+    })
   })
 })

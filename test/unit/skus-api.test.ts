@@ -120,4 +120,22 @@ describe('SKU API (commands)', () => {
     const other = await create({ ...rep, 'idempotency-key': 'sku-key-1' }, { ...sku(id), unit_price: 1 })
     expect([other.statusCode, other.json<Problem>().code]).toEqual([422, 'REQUEST.IDEMPOTENCY_KEY_REUSED'])
   })
+
+  it('Idempotency-Key on SKU changes: a retried deactivate or PATCH that was stored answers as it did, per SKU and route', async () => {
+    const [a, b] = [code(), code()]
+    await create(admin, sku(a))
+    await create(admin, sku(b))
+    const keyed = { ...admin, 'idempotency-key': 'change-1' }
+    const deactivate = (id: string) =>
+      app.inject({ method: 'POST', url: `/api/skus/${id}/deactivate`, headers: keyed, payload: { reason: 'end of line' } })
+    const first = await deactivate(a)
+    const retry = await deactivate(a)
+    expect([retry.statusCode, retry.body, retry.headers['idempotent-replayed']]).toEqual([200, first.body, 'true'])
+    // The same key on another SKU, or on another route of the same SKU, is another command.
+    expect((await deactivate(b)).json()).toMatchObject({ sku: b, active: false })
+    const rename = () => app.inject({ method: 'PATCH', url: `/api/skus/${a}`, headers: keyed, payload: { name: 'Renamed' } })
+    const renamed = await rename()
+    expect(renamed.json()).toMatchObject({ name: 'Renamed', version: 3 })
+    expect([(await rename()).headers['idempotent-replayed'], (await rename()).body]).toEqual(['true', renamed.body])
+  })
 })

@@ -76,7 +76,7 @@ export const PARAMETERS = {
     name: 'Idempotency-Key',
     in: 'header',
     description:
-      'Makes the command safe to retry: a retry with the same key and body returns the original 201 (`Idempotent-Replayed: true`), with another body 422. Failures are not remembered. 1-255 visible ASCII characters, scoped to the caller.',
+      'Makes the command safe to retry: a retry with the same key and body returns the original answer (its 201 or 200, `Idempotent-Replayed: true`), with another body 422. Failures are not remembered. 1-255 visible ASCII characters, scoped to the caller and the URL.',
     required: false,
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   },

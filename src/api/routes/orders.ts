@@ -144,21 +144,23 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         can(action, 'Order'),
         {
           tags: ['orders'],
-          summary: `${action[0]?.toUpperCase()}${action.slice(1)} an order (If-Match optional)`,
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} an order (If-Match optional; Idempotency-Key honoured)`,
           params: OrderParams,
           body,
           response: { 200: Order, ...errors },
         },
-        { reads: ['If-Match'], sets: ['ETag'], problems: PROBLEMS },
+        { reads: ['If-Match', 'Idempotency-Key'], sets: ['ETag', 'Idempotent-Replayed'], problems: PROBLEMS },
       ),
       async (request, reply) => {
-        const order = await app.orderCommands.transition(
+        const { order, replayed } = await app.orderCommands.transition(
           command(request.params.id, request.body as Static<Body>),
           request.ability,
           commandContext(request),
           ifMatchOf(request),
+          // Keys are per URL: the same key on another order's confirm is another command.
+          idempotencyOf(request, `POST /api/orders/${request.params.id}/${action}`),
         )
-        return versionHeaders(reply, order.version).send(order)
+        return versionHeaders(reply, order.version, replayed).send(order)
       },
     )
   }

@@ -26,7 +26,7 @@ const PROBLEMS = {
   422: 'The `Idempotency-Key` was used with another body (`REQUEST.IDEMPOTENCY_KEY_REUSED`)',
 }
 /** What a change of an existing SKU reads and answers. */
-const CHANGE = { reads: ['If-Match'], sets: ['ETag'], problems: PROBLEMS } as const
+const CHANGE = { reads: ['If-Match', 'Idempotency-Key'], sets: ['ETag', 'Idempotent-Replayed'], problems: PROBLEMS } as const
 const ListQuery = Type.Object(
   { ...PageQuery, active: Type.Optional(Type.Boolean()), min_position: MinPosition },
   { additionalProperties: false },
@@ -35,10 +35,14 @@ const SkuParams = Type.Object({ sku: SkuCode }, { additionalProperties: false })
 
 /** The catalogue: create (admin, sales rep), change, deactivate, reactivate (admin); lists and details (any role). */
 const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  /** Runs a change of an existing SKU (`If-Match` honoured) and answers with the SKU and its ETag. */
+  /**
+   * Runs a change of an existing SKU (`If-Match` and `Idempotency-Key` honoured; keys are per
+   * URL and method) and answers with the SKU and its ETag.
+   */
   const change = async (request: FastifyRequest, reply: FastifyReply, command: SkuChange) => {
-    const sku = await app.skuCommands.change(command, commandContext(request), ifMatchOf(request))
-    return versionHeaders(reply, sku.version).send(sku)
+    const idempotency = idempotencyOf(request, `${request.method} ${request.routeOptions.url ?? ''} ${command.data.sku}`)
+    const { sku, replayed } = await app.skuCommands.change(command, commandContext(request), ifMatchOf(request), idempotency)
+    return versionHeaders(reply, sku.version, replayed).send(sku)
   }
 
   app.post(
