@@ -80,10 +80,10 @@ function unsafeInput(value: unknown, root: string): { keys: FieldError[]; text: 
     const [item, path, key] = pending.pop() as [unknown, string, string?]
     if (key !== undefined) {
       if (key.startsWith('$') || key.includes('.')) keys.push({ path, message: 'keys may not start with "$" or contain "."' })
-      else if (!isStorableText(key)) text.push({ path, message: `its key ${UNSTORABLE_TEXT}` })
+      else if (!isStorableText(key)) text.push({ path, message: `its key ${UNSTORABLE_MESSAGE}` })
     }
     if (typeof item === 'string') {
-      if (!isStorableText(item)) text.push({ path, message: UNSTORABLE_TEXT })
+      if (!isStorableText(item)) text.push({ path, message: UNSTORABLE_MESSAGE })
       continue
     }
     if (item === null || typeof item !== 'object') continue
@@ -93,4 +93,4 @@ function unsafeInput(value: unknown, root: string): { keys: FieldError[]; text: 
   return { keys, text }
 }
 
-const UNSTORABLE_TEXT = 'holds U+0000 or an unpaired UTF-16 surrogate'
+const UNSTORABLE_MESSAGE = 'holds U+0000 or an unpaired UTF-16 surrogate'
