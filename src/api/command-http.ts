@@ -23,8 +23,12 @@ export function ifMatchOf(request: FastifyRequest): number | undefined {
   return Number(match[1])
 }
 
-/** `Idempotency-Key` (1-255 visible ASCII characters), scoped to the caller and operation. */
-export function idempotencyOf(request: FastifyRequest, operation: string): IdempotentRequest | undefined {
+/**
+ * `Idempotency-Key` (1-255 visible ASCII characters), scoped to the caller and the URL: the
+ * route and its parameters (`POST /api/orders`, `POST /api/orders/:id/confirm ORD-00042`), so
+ * the same key on another order's confirm is another command.
+ */
+export function idempotencyOf(request: FastifyRequest): IdempotentRequest | undefined {
   const key = request.headers['idempotency-key']
   if (key === undefined) return undefined
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
@@ -32,6 +36,8 @@ export function idempotencyOf(request: FastifyRequest, operation: string): Idemp
       { path: 'headers/idempotency-key', message: 'must be 1-255 visible ASCII characters' },
     ])
   }
+  const params = Object.values((request.params ?? {}) as Record<string, string>)
+  const operation = [request.method, request.routeOptions.url ?? request.url, ...params].join(' ')
   return idempotentRequest(operation, commandContext(request).actor, key, request.body)
 }
 

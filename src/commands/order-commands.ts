@@ -11,7 +11,10 @@ import type { SkuState } from './sku/decider.js'
 import { orderStream } from '../events/streams.js'
 import { ValidationError } from '../shared/errors.js'
 
-const formatOrderId = (n: number) => `ORD-${String(n).padStart(5, '0')}`
+const ORDER_ID_PREFIX = 'ORD-'
+const formatOrderId = (n: number) => `${ORDER_ID_PREFIX}${String(n).padStart(5, '0')}`
+/** The number of an order id: `ORD-00042` → 42. */
+export const orderNumberOf = (orderId: string) => Number(orderId.slice(ORDER_ID_PREFIX.length))
 
 export interface PlaceOrderInput {
   customer: CustomerData

@@ -1,4 +1,5 @@
 import type { EventStore } from '../events/event-store.js'
+import { orderNumberOf } from './order-commands.js'
 
 /** How many of the newest events the floor reads (dense positions: a few page lookups). */
 const LOOK_BACK = 1000
@@ -20,7 +21,7 @@ export async function orderNumberFloor(store: EventStore): Promise<number> {
     const { events, position } = await store.readAll({ after, limit: LOOK_BACK })
     if (events.length === 0) break
     for (const event of events) {
-      if (event.type === 'order.created') highest = Math.max(highest, Number(event.data.order_id.slice('ORD-'.length)))
+      if (event.type === 'order.created') highest = Math.max(highest, orderNumberOf(event.data.order_id))
     }
     after = position
   }

@@ -18,9 +18,10 @@ return 1`
  * every such number costs a failed claim). Redis may lose a counter (a restart without
  * persistence, a restored snapshot): a missing counter starts from `floor()` — an upper bound
  * of every number in use (for order numbers, `orderNumberFloor`: the highest in the event
- * store), so numbers go on from there instead of colliding — and a number found taken raises it above that floor too.
- * `fallback` serves while Redis does not answer (then for `REDIS_BACK_OFF_MS` without waiting on it
- * again), raised to the floor once when it takes over: it was not counting while Redis was.
+ * store), so numbers go on from there instead of colliding — and a number found taken raises
+ * it above that floor too. `fallback` serves while Redis does not answer (then for
+ * `REDIS_BACK_OFF_MS` without waiting on it again), raised to the floor once when it takes
+ * over: it was not counting while Redis was.
  */
 export function redisSequences(redis: Redis, prefix: string, floor: () => Promise<number>, fallback: Sequences): Sequences {
   const key = (name: string) => `${prefix}sequence:${name}`

@@ -157,8 +157,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
           request.ability,
           commandContext(request),
           ifMatchOf(request),
-          // Keys are per URL: the same key on another order's confirm is another command.
-          idempotencyOf(request, `POST /api/orders/${request.params.id}/${action}`),
+          idempotencyOf(request),
         )
         return versionHeaders(reply, order.version, replayed).send(order)
       },
@@ -192,7 +191,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body,
         principal,
         commandContext(request),
-        idempotencyOf(request, 'POST /api/orders'),
+        idempotencyOf(request),
       )
       return versionHeaders(reply, order.version, replayed)
         .code(201)

@@ -36,12 +36,16 @@ const SkuParams = Type.Object({ sku: SkuCode }, { additionalProperties: false })
 /** The catalogue: create (admin, sales rep), change, deactivate, reactivate (admin); lists and details (any role). */
 const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /**
-   * Runs a change of an existing SKU (`If-Match` and `Idempotency-Key` honoured; keys are per
-   * URL and method) and answers with the SKU and its ETag.
+   * Runs a change of an existing SKU (`If-Match` and `Idempotency-Key` honoured) and answers
+   * with the SKU and its ETag.
    */
   const change = async (request: FastifyRequest, reply: FastifyReply, command: SkuChange) => {
-    const idempotency = idempotencyOf(request, `${request.method} ${request.routeOptions.url ?? ''} ${command.data.sku}`)
-    const { sku, replayed } = await app.skuCommands.change(command, commandContext(request), ifMatchOf(request), idempotency)
+    const { sku, replayed } = await app.skuCommands.change(
+      command,
+      commandContext(request),
+      ifMatchOf(request),
+      idempotencyOf(request),
+    )
     return versionHeaders(reply, sku.version, replayed).send(sku)
   }
 
@@ -60,11 +64,7 @@ const skuRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ),
     async (request, reply) => {
       assertCurrency(request.body.currency)
-      const { sku, replayed } = await app.skuCommands.create(
-        request.body,
-        commandContext(request),
-        idempotencyOf(request, 'POST /api/skus'),
-      )
+      const { sku, replayed } = await app.skuCommands.create(request.body, commandContext(request), idempotencyOf(request))
       return versionHeaders(reply, sku.version, replayed).code(201).header('location', `/api/skus/${sku.sku}`).send(sku)
     },
   )
